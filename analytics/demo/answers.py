@@ -1,0 +1,532 @@
+"""SQL answers to the demo API's questions, over one account's Dataset.
+
+Each function takes a DuckDB cursor, the parsed request and `now`, and returns the total row
+count plus the requested page: a list of attribute dicts (aggregates) or, for the large
+/views and /viewers pages, a ready JSON array built inside DuckDB.
+"""
+
+# ruff: noqa: S608 - SQL is assembled from this module's own fragments; every value that
+# comes from a request is a bound $parameter.
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from analytics.api.queries import Dimension, Metric, PeakGranularity
+from analytics.demo.params import Filters, Page, Window
+from analytics.demo.store import MERGED_INTERVALS_SQL
+
+__all__ = ["Answer", "Filters", "metric", "peaks", "viewers", "views"]
+
+METRIC_VALUE_SQL = {
+    Metric.TOTAL_VIEWS: "count(*)",
+    Metric.UNIQUE_DEVICES: "count(DISTINCT client_id)",
+    Metric.AUTHENTICATED_VIEWERS: "count(DISTINCT nullif(viewer_identifier, ''))",
+}
+CATEGORY_COLUMN = {
+    Dimension.LOCATION: "country",
+    Dimension.DEVICE: "device_class",
+    Dimension.VIEW_SOURCE: "view_type",
+}
+MINUTE = timedelta(minutes=1)
+QUARTER = timedelta(minutes=15)
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Answer:
+    count: int
+    rows: list[dict[str, Any]] | None = None  # aggregate rows (attributes)
+    json_rows: str | None = None  # a JSON array of resources, already serialised
+
+
+def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]):
+    """Execute with just the named parameters the SQL uses (DuckDB rejects extra ones)."""
+    used = set(_PARAM.findall(sql))
+    return cur.execute(sql, {name: value for name, value in params.items() if name in used})
+
+
+def naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _filter_sql(filters: Filters, params: dict[str, Any]) -> str:
+    clauses = []
+    if filters.content_type is not None:
+        clauses.append("content_type = $content_type")
+        params["content_type"] = filters.content_type.value
+    if filters.content_ids:
+        clauses.append("list_contains($content_ids, content_id)")
+        params["content_ids"] = list(filters.content_ids)
+    return "".join(f" AND {clause}" for clause in clauses)
+
+
+# --- aggregate metrics -----------------------------------------------------------------------
+
+
+def metric(
+    cur: duckdb.DuckDBPyConnection,
+    metric: Metric,
+    dimension: Dimension,
+    window: Window,
+    filters: Filters,
+    page: Page,
+    now: datetime,
+) -> Answer:
+    """Views started in [from, min(to, now)), bucketed by `dimension` (see the package doc)."""
+    start = naive_utc(window.start)
+    end = min(naive_utc(window.end), naive_utc(now))
+    value_sql = METRIC_VALUE_SQL[metric]
+    if dimension is Dimension.SUMMARY:
+        value = 0
+        if end > start:
+            params: dict[str, Any] = {"start": start, "end": end}
+            where = _filter_sql(filters, params)
+            value = _run(
+                cur,
+                f"SELECT {value_sql} FROM views "
+                f"WHERE started_at >= $start AND started_at < $end{where}",
+                params,
+            ).fetchone()[0]
+        rows = [{"dimension_type": "summary", "point": metric.point_name, "value": int(value)}]
+        return Answer(1, rows[page.offset : page.offset + page.limit])
+    if dimension.is_time:
+        return _time_series(cur, value_sql, dimension, window, start, end, filters, page)
+    if end <= start:
+        return Answer(0, [])
+    params = {"start": start, "end": end}
+    where = _filter_sql(filters, params)
+    column = CATEGORY_COLUMN[dimension]
+    grouped = _run(
+        cur,
+        f"""
+        SELECT {column} AS point, {value_sql} AS value FROM views
+        WHERE started_at >= $start AND started_at < $end{where}
+        GROUP BY 1 HAVING value > 0 ORDER BY value DESC, point
+        """,
+        params,
+    ).fetchall()
+    rows = [
+        {"dimension_type": dimension.value, "point": point, "value": int(value)}
+        for point, value in grouped[page.offset : page.offset + page.limit]
+    ]
+    return Answer(len(grouped), rows)
+
+
+def _floor_bucket(local: datetime, dimension: Dimension) -> datetime:
+    local = local.replace(minute=0, second=0, microsecond=0)
+    if dimension is Dimension.HOUR:
+        return local
+    local = local.replace(hour=0)
+    return local if dimension is Dimension.DAY else local.replace(day=1)
+
+
+def _shift_bucket(bucket: datetime, dimension: Dimension, steps: int) -> datetime:
+    if dimension is Dimension.HOUR:
+        return bucket + timedelta(hours=steps)
+    if dimension is Dimension.DAY:
+        return bucket + timedelta(days=steps)
+    months = bucket.year * 12 + bucket.month - 1 + steps
+    return bucket.replace(year=months // 12, month=months % 12 + 1)
+
+
+def _bucket_index(first: datetime, bucket: datetime, dimension: Dimension) -> int:
+    if dimension is Dimension.HOUR:
+        return int((bucket - first) / timedelta(hours=1))
+    if dimension is Dimension.DAY:
+        return (bucket - first).days
+    return (bucket.year - first.year) * 12 + bucket.month - first.month
+
+
+def _minus(local: datetime, offset: timedelta) -> datetime:
+    """local - offset, saturating at the ends of the datetime range."""
+    try:
+        return local - offset
+    except OverflowError:
+        return datetime.min if offset > timedelta(0) else datetime.max
+
+
+def _time_series(cur, value_sql, dimension, window, start, end, filters, page) -> Answer:
+    """Every calendar bucket from the one holding `from` to the one holding min(to, now),
+    zeros included; bucket bounds are computed, so only the requested page is queried."""
+    if end <= start:
+        return Answer(0, [])
+    offset = window.offset
+    first = _floor_bucket(start + offset, dimension)
+    last = _floor_bucket(end + offset - timedelta(microseconds=1), dimension)
+    count = _bucket_index(first, last, dimension) + 1
+    if page.offset >= count:
+        return Answer(count, [])
+    page_count = min(page.limit, count - page.offset)
+    try:
+        buckets = [_shift_bucket(first, dimension, page.offset + i) for i in range(page_count + 1)]
+    except (OverflowError, ValueError):  # the bucket after year 9999's last one
+        buckets = [_shift_bucket(first, dimension, page.offset + i) for i in range(page_count)]
+        buckets.append(datetime.max)
+    lo = max(start, _minus(buckets[0], offset))
+    hi = min(end, _minus(buckets[-1], offset))
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "offset": offset.total_seconds()}
+    where = _filter_sql(filters, params)
+    unit = {Dimension.HOUR: "hour", Dimension.DAY: "day", Dimension.MONTH: "month"}[dimension]
+    values = dict(
+        _run(
+            cur,
+            f"""
+            SELECT date_trunc('{unit}', started_at + to_seconds($offset)) AS bucket,
+                   {value_sql} AS value
+            FROM views WHERE started_at >= $lo AND started_at < $hi{where}
+            GROUP BY 1
+            """,
+            params,
+        ).fetchall()
+    )
+    rows = [
+        {
+            "dimension_type": dimension.value,
+            "point": window.format_local(bucket),
+            "value": int(values.get(bucket, 0)),
+        }
+        for bucket in buckets[:page_count]
+    ]
+    return Answer(count, rows)
+
+
+# --- peak concurrent viewers -----------------------------------------------------------------
+
+
+def _floor_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _ceil(moment: datetime, step: timedelta) -> datetime:
+    epoch = datetime(1970, 1, 1)
+    remainder = (moment - epoch) % step
+    return moment if not remainder else moment + (step - remainder)
+
+
+def _floor(moment: datetime, step: timedelta) -> datetime:
+    epoch = datetime(1970, 1, 1)
+    return moment - (moment - epoch) % step
+
+
+def _live_minute_sql(filters_sql: str) -> str:
+    """Peak during the current, unfinished minute [cm, now], swept from the raw segments."""
+    return f"""
+    intervals AS (
+      SELECT content_type, content_id, view_session_id, greatest(started_at, $cm) AS s,
+             CASE WHEN finished_at IS NULL OR finished_at > $now THEN $now_after
+                  ELSE finished_at END AS e
+      FROM segments
+      WHERE started_at <= $now AND (finished_at IS NULL OR finished_at > $cm)
+            AND $cm >= $m_lo AND $cm < $m_hi {filters_sql}
+    ),
+    {MERGED_INTERVALS_SQL},
+    live AS (
+      SELECT content_type, content_id, $cm AS minute, max(level)::BIGINT AS value
+      FROM levels GROUP BY ALL HAVING max(level) > 0
+    )
+    """
+
+
+def peaks(
+    cur: duckdb.DuckDBPyConnection,
+    granularity: PeakGranularity,
+    window: Window,
+    filters: Filters,
+    page: Page,
+    now: datetime,
+) -> Answer:
+    """Per content and minute (or hour), the peak concurrent playbacks; only values > 0.
+
+    Minutes that overlap [from, to) count; complete minutes come from peak_minute, the
+    current minute is swept live so that nothing after `now` leaks in.
+    """
+    now_utc = naive_utc(now)
+    current = _floor_minute(now_utc)
+    m_lo = _floor_minute(naive_utc(window.start))
+    # Minutes < m_hi overlap the window; nothing exists after the current minute.
+    m_hi = _ceil(min(naive_utc(window.end), current + MINUTE), MINUTE)
+    table_hi = min(m_hi, current)
+    params: dict[str, Any] = {
+        "m_lo": m_lo,
+        "m_hi": m_hi,
+        "table_hi": table_hi,
+        "cm": current,
+        "now": now_utc,
+        "now_after": now_utc + timedelta(microseconds=1),
+        "offset": window.offset.total_seconds(),
+    }
+    filters_sql = _filter_sql(filters, params)
+    live_sql = _live_minute_sql(filters_sql)
+    if granularity is PeakGranularity.MINUTE and not filters.content_ids:
+        total, rows = _minute_peaks_by_row_number(cur, live_sql, filters, params, page)
+    else:
+        if granularity is PeakGranularity.MINUTE:
+            source = f"""
+              SELECT content_type, content_id, minute, value FROM peak_minute
+              WHERE minute >= $m_lo AND minute < $table_hi {filters_sql}
+              UNION ALL SELECT * FROM live
+            """
+        else:
+            source = f"""
+              SELECT content_type, content_id,
+                     date_trunc('hour', minute + to_seconds($offset)) - to_seconds($offset)
+                       AS minute,
+                     max(value) AS value
+              FROM ({_minutes_for_hours(window, params, filters_sql)}
+                    UNION ALL SELECT * FROM live)
+              GROUP BY ALL
+            """
+        total, rows = _sorted_page(cur, live_sql, source, params, page)
+    return Answer(
+        int(total),
+        [
+            {
+                "content_type": content_type,
+                "content_id": int(content_id),
+                "time": window.format(minute),
+                "value": int(value),
+            }
+            for content_type, content_id, minute, value in rows
+        ],
+    )
+
+
+def _sorted_page(cur, live_sql: str, source: str, params: dict, page: Page):
+    """The page of `source` ordered by time, type, id, and the total count."""
+    if page.offset > 2**62:
+        rows = []
+    else:
+        rows = _run(
+            cur,
+            f"""
+            WITH {live_sql}, answer AS ({source})
+            SELECT content_type, content_id, minute, value, count(*) OVER () AS total
+            FROM answer ORDER BY minute, content_type, content_id
+            LIMIT $limit OFFSET $skip
+            """,
+            {**params, "limit": page.limit, "skip": page.offset},
+        ).fetchall()
+    if rows:
+        return rows[0][4], [row[:4] for row in rows]
+    count = _run(cur, f"WITH {live_sql}, answer AS ({source}) SELECT count(*) FROM answer", params)
+    return count.fetchone()[0], []
+
+
+def _minute_peaks_by_row_number(cur, live_sql: str, filters: Filters, params: dict, page: Page):
+    """Minute peaks without id filters: peak_minute is stored in answer order with a row number
+    (overall, and per content type), so the window is a row-number range and any page is read
+    directly, however deep. The live current minute follows the stored minutes."""
+    column = "rn" if filters.content_type is None else "rn_type"
+    type_sql = "" if filters.content_type is None else " AND content_type = $content_type"
+    first, stored = _run(
+        cur,
+        f"""SELECT min({column}), count(*) FROM peak_minute
+            WHERE minute >= $m_lo AND minute < $table_hi{type_sql}""",
+        params,
+    ).fetchone()
+    live = _run(
+        cur,
+        f"WITH {live_sql} SELECT * FROM live ORDER BY content_type, content_id",
+        params,
+    ).fetchall()
+    total = stored + len(live)
+    if page.offset >= total:
+        return total, []
+    rows = []
+    if page.offset < stored:
+        rows = _run(
+            cur,
+            f"""SELECT content_type, content_id, minute, value FROM peak_minute
+                WHERE {column} >= $lo AND {column} < $hi{type_sql} ORDER BY {column}""",
+            {
+                **params,
+                "lo": first + page.offset,
+                "hi": first + min(page.offset + page.limit, stored),
+            },
+        ).fetchall()
+    live_from = max(0, page.offset - stored)
+    rows += live[live_from : live_from + page.limit - len(rows)]
+    return total, rows
+
+
+def _minutes_for_hours(window: Window, params: dict[str, Any], filters_sql: str) -> str:
+    """Per-minute peaks in the window, read from peak_quarter where whole quarter hours fit
+    (offsets that are multiples of 15 minutes), from peak_minute at the edges."""
+    m_lo, table_hi = params["m_lo"], params["table_hi"]
+    if window.offset_seconds % 900:
+        return f"""SELECT content_type, content_id, minute, value FROM peak_minute
+                   WHERE minute >= $m_lo AND minute < $table_hi {filters_sql}"""
+    q_lo = _ceil(m_lo, QUARTER)
+    q_hi = _floor(table_hi, QUARTER)
+    if q_lo >= q_hi:
+        q_lo = q_hi = table_hi
+    params.update(q_lo=q_lo, q_hi=q_hi)
+    return f"""
+      SELECT content_type, content_id, quarter AS minute, value FROM peak_quarter
+      WHERE quarter >= $q_lo AND quarter < $q_hi {filters_sql}
+      UNION ALL
+      SELECT content_type, content_id, minute, value FROM peak_minute
+      WHERE ((minute >= $m_lo AND minute < least($q_lo, $table_hi))
+             OR (minute >= greatest($q_hi, $m_lo) AND minute < $table_hi)) {filters_sql}
+    """
+
+
+# --- raw views and viewers -------------------------------------------------------------------
+
+
+def _time_sql(column: str) -> str:
+    return f"strftime({column} + to_seconds($offset), '%Y-%m-%dT%H:%M:%S') || $offset_text"
+
+
+FINISHED_SQL = "CASE WHEN finished_at IS NOT NULL AND finished_at <= $now THEN finished_at END"
+
+DEVICE_INFO_SQL = """json_object(
+  'browser', json_object('family', browser_family, 'major', browser_major,
+                         'minor', browser_minor, 'patch', browser_patch),
+  'os', json_object('family', os_family, 'major', os_major, 'minor', os_minor,
+                    'patch', os_patch, 'patch_minor', os_patch_minor),
+  'device', json_object('family', device_family, 'brand', device_brand, 'model', device_model)
+)"""
+
+
+def _segment_json_sql(id_key: str, with_viewer: bool) -> str:
+    viewer = "'viewer_identifier', viewer_identifier," if with_viewer else ""
+    return f"""json_object(
+      '{id_key}', id, 'content_type', content_type, 'content_id', content_id,
+      'started_at', {_time_sql("started_at")},
+      'finished_at', CASE WHEN fin IS NULL THEN NULL ELSE {_time_sql("fin")} END,
+      'from', pos_from, 'to', CASE WHEN fin IS NULL THEN NULL ELSE pos_to END,
+      {viewer}
+      'country', country, 'city', city, 'is_mobile_view', is_mobile_view,
+      'view_type', view_type, 'client_id', client_id, 'view_session_id', view_session_id,
+      'device_info', {DEVICE_INFO_SQL})"""
+
+
+def _range_sql(inclusive: bool, unfinished: bool) -> str:
+    """The documented /views rules over [from, to), with `fin` null for unfinished segments."""
+    started_in = "(started_at >= $start AND started_at < $end)"
+    if inclusive:
+        condition = f"({started_in} OR (fin > $start AND fin <= $end))"
+    else:
+        condition = f"({started_in} AND (fin IS NULL OR fin <= $end))"
+    if not unfinished:
+        condition += " AND fin IS NOT NULL"
+    return condition
+
+
+def _segment_params(window: Window, now: datetime) -> dict[str, Any]:
+    return {
+        "start": naive_utc(window.start),
+        "end": naive_utc(window.end),
+        "now": naive_utc(now),
+        "offset": window.offset.total_seconds(),
+        "offset_text": window.offset_text,
+    }
+
+
+def views(
+    cur: duckdb.DuckDBPyConnection,
+    window: Window,
+    filters: Filters,
+    page: Page,
+    now: datetime,
+    *,
+    inclusive_range: bool,
+    list_unfinished_segments: bool,
+) -> Answer:
+    """Segments matching the documented range rules, ordered by start time."""
+    params = _segment_params(window, now)
+    where = _filter_sql(filters, params)
+    selected = f"""
+      SELECT *, {FINISHED_SQL} AS fin FROM segments WHERE started_at <= $now {where}
+    """
+    condition = _range_sql(inclusive_range, list_unfinished_segments)
+    count = _run(cur, f"SELECT count(*) FROM ({selected}) WHERE {condition}", params).fetchone()[0]
+    if page.offset >= count:
+        return Answer(int(count), json_rows="[]")
+    # Pick the page's rows by `seq` first; build JSON only for them (read by seq range).
+    body = _run(
+        cur,
+        f"""
+        WITH page AS (
+          SELECT seq FROM ({selected}) WHERE {condition} ORDER BY seq LIMIT $limit OFFSET $skip
+        )
+        SELECT '[' || coalesce(string_agg(doc, ',' ORDER BY seq), '') || ']' FROM (
+          SELECT seq, json_object('attributes', {_segment_json_sql("view_id", True)},
+                                  'type', 'View')::VARCHAR AS doc
+          FROM (
+            SELECT *, {FINISHED_SQL} AS fin FROM segments
+            WHERE seq BETWEEN (SELECT min(seq) FROM page) AND (SELECT max(seq) FROM page)
+                  AND seq IN (SELECT seq FROM page)
+          )
+        )
+        """,
+        {**params, "limit": page.limit, "skip": page.offset},
+    ).fetchone()[0]
+    return Answer(int(count), json_rows=body)
+
+
+def viewers(
+    cur: duckdb.DuckDBPyConnection,
+    window: Window,
+    filters: Filters,
+    page: Page,
+    now: datetime,
+    *,
+    viewer_identifier: str,
+    list_unfinished_segments: bool,
+) -> Answer:
+    """Signed-in viewers whose identifier contains `viewer_identifier` (any case), each once,
+    ordered by identifier, with their segments in the range (the /views inclusive rules)."""
+    params = _segment_params(window, now)
+    params["needle"] = viewer_identifier.lower()
+    where = _filter_sql(filters, params)
+    condition = _range_sql(True, list_unfinished_segments)
+    ctes = f"""
+      selected AS (
+        SELECT *, {FINISHED_SQL} AS fin FROM segments
+        WHERE started_at <= $now AND viewer_identifier <> ''
+              AND contains(lower(viewer_identifier), $needle) {where}
+      ),
+      seg AS (SELECT * FROM selected WHERE {condition}),
+      per_viewer AS (
+        SELECT viewer_identifier,
+               count(DISTINCT (content_type, content_id)) AS videos_watched,
+               max(coalesce(fin, started_at)) AS last_activity
+        FROM seg GROUP BY viewer_identifier
+      )
+    """
+    count = _run(cur, f"WITH {ctes} SELECT count(*) FROM per_viewer", params).fetchone()[0]
+    if page.offset >= count:
+        return Answer(int(count), json_rows="[]")
+    body = _run(
+        cur,
+        f"""
+        WITH {ctes},
+        page AS (
+          SELECT * FROM per_viewer ORDER BY viewer_identifier LIMIT $limit OFFSET $skip
+        ),
+        page_segments AS (
+          SELECT viewer_identifier,
+                 string_agg({_segment_json_sql("id", False)}::VARCHAR, ',' ORDER BY seq) AS segments
+          FROM seg WHERE viewer_identifier IN (SELECT viewer_identifier FROM page)
+          GROUP BY viewer_identifier
+        )
+        -- Assembled as text: the segments are JSON already and need no re-parsing.
+        SELECT '[' || string_agg(
+                 '{{"attributes":{{"viewer_identifier":' || to_json(viewer_identifier)
+                 || ',"videos_watched":' || videos_watched
+                 || ',"last_activity":' || to_json({_time_sql("last_activity")})
+                 || ',"segments":[' || segments || ']}},"type":"Viewer"}}',
+                 ',' ORDER BY viewer_identifier) || ']'
+        FROM page JOIN page_segments USING (viewer_identifier)
+        """,
+        {**params, "limit": page.limit, "skip": page.offset},
+    ).fetchone()[0]
+    return Answer(int(count), json_rows=body)

@@ -1,0 +1,133 @@
+"""The demo OAuth2 token endpoint's logic: client credentials in, an HS256 JWT out.
+
+The signing key is random per server instance, so a token from another instance (or another
+process) is "foreign" and rejected, as a real deployment would reject a forged one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+import jwt
+
+ISSUER = "analytics-demo"
+
+
+class TokenRequestError(Exception):
+    """An OAuth2 error answer (RFC 6749 section 5.2): 400 {"error": code, ...}."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+class Unauthorized(Exception):
+    """A /v1 request without a usable token (401)."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(client_id, client_secret) from an HTTP Basic Authorization header, if there is one."""
+    if not header or header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise TokenRequestError("invalid_request", "malformed HTTP Basic credentials") from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise TokenRequestError("invalid_request", "malformed HTTP Basic credentials")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+class TokenAuthority:
+    """Issues and verifies the demo's JWTs for the configured accounts."""
+
+    def __init__(self, accounts: Mapping[str, str], ttl: int) -> None:
+        self._accounts = accounts
+        self._ttl = ttl
+        self._key = secrets.token_bytes(32)
+
+    def issue(self, form: Mapping[str, str], authorization: str | None) -> IssuedToken:
+        """The client-credentials grant; the secret comes from the form or HTTP Basic."""
+        grant_type = form.get("grant_type", "")
+        if not grant_type:
+            raise TokenRequestError("invalid_request", "grant_type is required")
+        if grant_type != "client_credentials":
+            raise TokenRequestError(
+                "unsupported_grant_type", "only grant_type=client_credentials is supported"
+            )
+        basic = basic_credentials(authorization)
+        if basic and form.get("client_secret"):
+            raise TokenRequestError(
+                "invalid_request", "send the client secret either in the form or by HTTP Basic"
+            )
+        if basic:
+            client_id, secret = basic
+            if form.get("client_id") and form["client_id"] != client_id:
+                raise TokenRequestError("invalid_request", "client_id differs from HTTP Basic")
+        else:
+            client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        if not client_id or not secret:
+            raise TokenRequestError("invalid_request", "client_id and client_secret are required")
+        expected = self._accounts.get(client_id)
+        # Compare even for unknown clients so timing does not reveal which ids exist.
+        if not hmac.compare_digest(secret.encode(), (expected or "\0" * 16).encode()) or (
+            expected is None
+        ):
+            raise TokenRequestError("invalid_client", "unknown client or wrong client secret")
+        if form.get("token_type") != "jwt":
+            raise TokenRequestError(
+                "invalid_request", "token_type=jwt is required: the Analytics API only takes JWTs"
+            )
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "sub": client_id,
+            "iat": now,
+            "exp": now + self._ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return IssuedToken(jwt.encode(claims, self._key, algorithm="HS256"), self._ttl)
+
+    def verify(self, authorization: str | None) -> str:
+        """The client id a raw JWT in the Authorization header was issued to."""
+        if not authorization or not authorization.strip():
+            raise Unauthorized("the Authorization header with a JWT is required")
+        token = authorization.strip()
+        if token[:7].lower() == "bearer ":
+            raise Unauthorized(
+                "send the raw JWT in the Authorization header, without a 'Bearer ' prefix"
+            )
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the access token has expired; request a new one") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("the access token was not issued by this server") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("the access token is not a valid JWT") from None
+        client_id = claims.get("sub")
+        if client_id not in self._accounts:
+            raise Unauthorized("the access token's client is unknown")
+        return client_id
