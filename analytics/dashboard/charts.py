@@ -1,0 +1,295 @@
+"""Plotly figures for the dashboard: a DataFrame in, a Figure out, no I/O and no Streamlit.
+
+Times arrive timezone-aware and are drawn as wall-clock times of the chosen zone (Plotly has no
+notion of zones); axis titles are words; numbers carry thousands separators.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from analytics.dashboard.tables import Peak, wall_times
+
+PRIMARY = "#0F62FE"
+PREVIOUS = "#8D8D8D"
+PALETTE = [
+    "#0F62FE",
+    "#FF7EB6",
+    "#24A148",
+    "#8A3FFC",
+    "#F1C21B",
+    "#33B1FF",
+    "#FA4D56",
+    "#6FDC8C",
+    "#D2A106",
+    "#BA4E00",
+]
+CONTENT_TYPE_COLORS = {"Live": "#FA4D56", "Recorded": "#0F62FE"}
+_FONT = dict(family="IBM Plex Sans, Source Sans Pro, sans-serif", size=13)
+
+
+def _style(figure: go.Figure, *, x_title: str | None, y_title: str | None, height: int) -> None:
+    figure.update_layout(
+        template="plotly_white",
+        height=height,
+        margin=dict(l=8, r=8, t=36, b=8),
+        font=_FONT,
+        separators=".,",
+        hovermode="x unified",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title=None),
+    )
+    figure.update_xaxes(title_text=x_title, showgrid=False)
+    figure.update_yaxes(title_text=y_title, tickformat=",d", rangemode="tozero")
+
+
+HOVER_TIME_FORMATS = {
+    "Hour": "%a %-d %b %Y, %H:%M",
+    "Day": "%a %-d %b %Y",
+    "Month": "%B %Y",
+    "Minute": "%a %-d %b %Y, %H:%M",
+}
+
+
+def time_series(
+    series: pd.DataFrame,
+    *,
+    value_label: str,
+    time_label: str,
+    chart: str = "line",
+    height: int = 340,
+) -> go.Figure:
+    """Values over time; with `previous_value` a dashed previous-period line on the same axis.
+
+    `series` has `time`, `value` and optionally `previous_value`, `previous_time` (see
+    tables.compare_series). `time_label` is the bucket in words ("Hour", "Day", "Month").
+    """
+    figure = go.Figure()
+    times = wall_times(series["time"])
+    hover_format = HOVER_TIME_FORMATS.get(time_label, "%Y-%m-%d %H:%M")
+    if "previous_value" in series:
+        previous_times = wall_times(series["previous_time"])
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=series["previous_value"].astype("Float64"),
+                customdata=previous_times.dt.strftime(hover_format.replace("%-d", "%d")),
+                name="Previous period",
+                mode="lines",
+                line=dict(color=PREVIOUS, dash="dash", width=2),
+                hovertemplate="%{y:,} (%{customdata})<extra>Previous period</extra>",
+                connectgaps=False,
+            )
+        )
+    current_values = series["value"].astype("Float64")
+    if chart == "bar":
+        figure.add_trace(
+            go.Bar(
+                x=times,
+                y=current_values,
+                name="This period",
+                marker_color=PRIMARY,
+                hovertemplate="%{y:,}<extra>This period</extra>",
+            )
+        )
+    else:
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=current_values,
+                name="This period",
+                mode="lines+markers" if len(series) <= 40 else "lines",
+                line=dict(color=PRIMARY, width=2.5),
+                marker=dict(size=5),
+                hovertemplate="%{y:,}<extra>This period</extra>",
+            )
+        )
+    _style(figure, x_title=time_label, y_title=value_label, height=height)
+    figure.update_xaxes(hoverformat=hover_format)
+    figure.update_layout(showlegend="previous_value" in series, legend_traceorder="reversed")
+    return figure
+
+
+def share_donut(table: pd.DataFrame, *, value_label: str, height: int = 300) -> go.Figure:
+    """Shares of a whole as a donut; `table` has `label` and `value`."""
+    colors = [CONTENT_TYPE_COLORS.get(label) for label in table["label"]]
+    figure = go.Figure(
+        go.Pie(
+            labels=table["label"],
+            values=table["value"],
+            hole=0.55,
+            sort=False,
+            marker=dict(colors=colors if all(colors) else PALETTE[: len(table)]),
+            texttemplate="%{label}<br>%{percent:.1%}",
+            insidetextorientation="horizontal",
+            hovertemplate=f"%{{label}}: %{{value:,}} {value_label.lower()}"
+            "<br>%{percent:.1%}<extra></extra>",
+        )
+    )
+    _style(figure, x_title=None, y_title=None, height=height)
+    figure.update_layout(showlegend=False, hovermode="closest")
+    return figure
+
+
+def category_bars(
+    table: pd.DataFrame, *, value_label: str, category_label: str, height: int | None = None
+) -> go.Figure:
+    """Horizontal bars, largest on top; `table` has `label` and `value`."""
+    ordered = table.sort_values("value", ascending=True)
+    figure = go.Figure(
+        go.Bar(
+            x=ordered["value"],
+            y=ordered["label"],
+            orientation="h",
+            marker_color=PRIMARY,
+            text=[f"{value:,}" for value in ordered["value"]],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    _style(
+        figure,
+        x_title=value_label,
+        y_title=category_label,
+        height=height or max(220, 48 * len(ordered) + 90),
+    )
+    figure.update_xaxes(tickformat=",d", rangemode="tozero")
+    figure.update_yaxes(tickformat=None, rangemode="normal")
+    figure.update_layout(hovermode="closest")
+    return figure
+
+
+def choropleth(table: pd.DataFrame, *, value_label: str, height: int = 420) -> go.Figure:
+    """A world map shaded by value; `table` has `iso_alpha3`, `label` and `value`."""
+    located = table.dropna(subset=["iso_alpha3"])
+    figure = go.Figure(
+        go.Choropleth(
+            locations=located["iso_alpha3"],
+            locationmode="ISO-3",
+            z=located["value"],
+            text=located["label"],
+            colorscale="Blues",
+            marker_line_color="white",
+            marker_line_width=0.5,
+            colorbar=dict(title=dict(text=value_label), tickformat=",d"),
+            hovertemplate="%{text}: %{z:,}<extra></extra>",
+        )
+    )
+    _style(figure, x_title=None, y_title=None, height=height)
+    figure.update_layout(
+        hovermode="closest",
+        margin=dict(l=0, r=0, t=8, b=0),
+        geo=dict(
+            showframe=False,
+            showcoastlines=False,
+            projection_type="natural earth",
+            showcountries=True,
+            countrycolor="#E0E0E0",
+            landcolor="#F4F4F4",
+            showland=True,
+        ),
+    )
+    return figure
+
+
+def peak_lines(
+    series: pd.DataFrame,
+    peak: Peak | None,
+    *,
+    time_label: str,
+    height: int = 400,
+) -> go.Figure:
+    """One line per content (`time`, `value`, `content`), the overall peak marked and labelled."""
+    figure = go.Figure()
+    hover_format = HOVER_TIME_FORMATS.get(time_label, "%Y-%m-%d %H:%M")
+    for index, (content, rows) in enumerate(series.groupby("content", sort=False)):
+        figure.add_trace(
+            go.Scatter(
+                x=wall_times(rows["time"]),
+                y=rows["value"],
+                name=str(content),
+                mode="lines",
+                line=dict(color=PALETTE[index % len(PALETTE)], width=1.8),
+                hovertemplate=f"%{{y:,}}<extra>{content}</extra>",
+            )
+        )
+    if peak is not None:
+        when = pd.Timestamp(peak.time)
+        when = when.tz_localize(None) if when.tzinfo else when
+        figure.add_trace(
+            go.Scatter(
+                x=[when],
+                y=[peak.value],
+                name="Overall peak",
+                mode="markers",
+                marker=dict(color="#DA1E28", size=12, symbol="star"),
+                hovertemplate=f"Overall peak: %{{y:,}}<extra>{peak.content}</extra>",
+            )
+        )
+        figure.add_annotation(
+            x=when,
+            y=peak.value,
+            text=f"Peak {peak.value:,} · {peak.content}<br>{when:%a %d %b %Y, %H:%M}",
+            showarrow=True,
+            arrowhead=2,
+            ax=60,
+            ay=-25,
+            xanchor="left",
+            bgcolor="rgba(255,255,255,0.85)",
+            bordercolor="#DA1E28",
+        )
+    _style(figure, x_title=time_label, y_title="Concurrent viewers", height=height)
+    figure.update_xaxes(hoverformat=hover_format)
+    figure.update_yaxes(range=[0, (peak.value * 1.3) if peak else None])
+    figure.update_layout(hovermode="closest")
+    return figure
+
+
+def viewer_timeline(frame: pd.DataFrame, *, height: int | None = None) -> go.Figure:
+    """Segments as bars on a time axis, a row and colour per content (tables.timeline_frame).
+
+    Segments last minutes in a range of days, so each bar is drawn at least 1/250 of the
+    shown span wide; the hover tells the real start and finish.
+    """
+    start = wall_times(frame["started_at"])
+    end = wall_times(frame["drawn_until"])
+    span = max(end.max() - start.min(), pd.Timedelta(minutes=10))
+    drawn = frame.assign(
+        start=start,
+        end=end.where(end - start >= span / 250, start + span / 250),
+        started=frame["started_at"].dt.strftime("%a %d %b %Y, %H:%M:%S"),
+        finished=frame["finished_at"].dt.strftime("%a %d %b %Y, %H:%M:%S").fillna("still running"),
+    )
+    figure = px.timeline(
+        drawn,
+        x_start="start",
+        x_end="end",
+        y="content",
+        color="content",
+        color_discrete_sequence=PALETTE,
+        hover_name="content",
+        hover_data={
+            "started": True,
+            "finished": True,
+            "country": True,
+            "device": True,
+            "start": False,
+            "end": False,
+            "content": False,
+        },
+    )
+    rows = max(1, drawn["content"].nunique())
+    _style(figure, x_title="Time", y_title="Content", height=height or 140 + 36 * rows)
+    margin = span * 0.02
+    figure.update_xaxes(range=[start.min() - margin, end.max() + margin])
+    # The first content watched on top, the order of the segments table.
+    figure.update_yaxes(
+        tickformat=None,
+        rangemode="normal",
+        categoryorder="array",
+        categoryarray=list(dict.fromkeys(drawn["content"])),
+        autorange="reversed",
+    )
+    figure.update_layout(hovermode="closest", showlegend=False)
+    return figure

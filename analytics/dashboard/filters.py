@@ -1,0 +1,375 @@
+"""The global sidebar filters and their mirror in the URL, so a copied link reproduces the view.
+
+The pure half (`Filters`, `filters_from_params`, `filters_to_params`) is plain Python and tested
+on its own; `sidebar_filters` draws the widgets, seeds them from `st.query_params` on a session's
+first run and writes the current choice back to the URL on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import streamlit as st
+
+from analytics.api.queries import ContentType
+from analytics.dashboard.periods import (
+    Period,
+    Preset,
+    now_in,
+    resolve_period,
+    timezone_names,
+    zone,
+)
+
+# URL parameter names of the global filters.
+RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, COMPARE = (
+    "range",
+    "from",
+    "to",
+    "tz",
+    "type",
+    "ids",
+    "compare",
+)
+GLOBAL_PARAMS = (RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, COMPARE)
+DEFAULT_PRESET = Preset.LAST_28_DAYS
+URL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+ALL_CONTENT = "all"
+MAX_CONTENT_IDS = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selects; hashable so it can be part of cache keys."""
+
+    tz: str = "UTC"
+    preset: Preset = DEFAULT_PRESET
+    custom_start: datetime | None = None  # wall-clock time in `tz` (naive), only for CUSTOM
+    custom_end: datetime | None = None
+    content_type: ContentType | None = None
+    content_ids: tuple[int, ...] = ()
+    compare: bool = True
+
+    def period(self, now: datetime | None = None) -> Period:
+        return resolve_period(
+            self.preset,
+            self.tz,
+            now=now,
+            custom_start=self.custom_start,
+            custom_end=self.custom_end,
+        )
+
+
+@dataclass
+class ParsedParams:
+    """Filters read from a URL plus one message per parameter that had to be ignored."""
+
+    filters: Filters
+    problems: list[str] = field(default_factory=list)
+
+
+def _first(value: str | Sequence[str] | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return value[-1] if value else None
+
+
+def parse_content_ids(text: str) -> tuple[int, ...]:
+    """ "12, 34 56" -> (12, 34, 56); ValueError naming the parameter for anything else."""
+    tokens = [token for token in text.replace(",", " ").split() if token]
+    ids: list[int] = []
+    for token in tokens:
+        if not (token.isascii() and token.isdigit()) or int(token) <= 0:
+            raise ValueError(f"content ids: {token!r} is not a positive whole number")
+        if int(token) not in ids:
+            ids.append(int(token))
+    if len(ids) > MAX_CONTENT_IDS:
+        raise ValueError(f"content ids: at most {MAX_CONTENT_IDS} ids, got {len(ids)}")
+    return tuple(sorted(ids))
+
+
+def parse_url_time(text: str) -> datetime:
+    """A wall-clock time from the URL: 2026-11-01T00:00 or 2026-11-01."""
+    for pattern in (URL_TIME_FORMAT, "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)")
+
+
+def filters_from_params(
+    params: Mapping[str, str | Sequence[str]], default_tz: str, now: datetime | None = None
+) -> ParsedParams:
+    """Filters from URL parameters; an unusable parameter falls back to its default, with a note."""
+    problems: list[str] = []
+    get = {key: _first(params.get(key)) for key in GLOBAL_PARAMS}
+
+    tz = default_tz
+    if get[TZ]:
+        try:
+            zone(get[TZ])
+            tz = get[TZ]
+        except ValueError as error:
+            problems.append(f"Ignored the timezone in the link: {error}")
+
+    preset = DEFAULT_PRESET
+    if get[RANGE]:
+        try:
+            preset = Preset(get[RANGE])
+        except ValueError:
+            choices = ", ".join(p.value for p in Preset)
+            problems.append(f"Ignored range={get[RANGE]!r} in the link; use one of: {choices}")
+
+    custom_start = custom_end = None
+    if preset is Preset.CUSTOM:
+        try:
+            custom_start = parse_url_time(get[START] or "")
+            custom_end = parse_url_time(get[END] or "")
+            if get[END] and len(get[END].strip()) == len("YYYY-MM-DD"):
+                custom_end += timedelta(days=1)  # a bare end date includes that whole day
+            if not custom_start < custom_end:
+                raise ValueError("the start must be before the end")
+        except ValueError as error:
+            problems.append(f"Ignored the custom range in the link ({error}).")
+            preset, custom_start, custom_end = DEFAULT_PRESET, None, None
+
+    content_type = None
+    if get[CONTENT_TYPE] and get[CONTENT_TYPE] != ALL_CONTENT:
+        try:
+            content_type = ContentType(get[CONTENT_TYPE])
+        except ValueError:
+            problems.append(
+                f"Ignored type={get[CONTENT_TYPE]!r} in the link; use live or recorded."
+            )
+
+    content_ids: tuple[int, ...] = ()
+    if get[CONTENT_IDS]:
+        if content_type is None:
+            problems.append("Ignored the content ids in the link: they need a content type.")
+        else:
+            try:
+                content_ids = parse_content_ids(get[CONTENT_IDS])
+            except ValueError as error:
+                problems.append(f"Ignored the content ids in the link: {error}")
+
+    compare = True
+    if get[COMPARE]:
+        compare = get[COMPARE].lower() not in ("0", "false", "off", "no")
+
+    filters = Filters(
+        tz=tz,
+        preset=preset,
+        custom_start=custom_start,
+        custom_end=custom_end,
+        content_type=content_type,
+        content_ids=content_ids,
+        compare=compare,
+    )
+    return ParsedParams(filters, problems)
+
+
+def filters_to_params(filters: Filters) -> dict[str, str]:
+    """The URL parameters for `filters`; the timezone is always written so links travel well."""
+    params = {RANGE: filters.preset.value, TZ: filters.tz}
+    if filters.preset is Preset.CUSTOM and filters.custom_start and filters.custom_end:
+        params[START] = filters.custom_start.strftime(URL_TIME_FORMAT)
+        params[END] = filters.custom_end.strftime(URL_TIME_FORMAT)
+    if filters.content_type is not None:
+        params[CONTENT_TYPE] = filters.content_type.value
+        if filters.content_ids:
+            params[CONTENT_IDS] = ",".join(map(str, filters.content_ids))
+    if not filters.compare:
+        params[COMPARE] = "off"
+    return params
+
+
+# --- Streamlit ---------------------------------------------------------------------------------
+
+_KEY = "filter_"  # session-state key prefix of the sidebar widgets
+
+
+def browser_timezone() -> str:
+    """The browser's timezone, or UTC when the browser did not say or named an unknown zone."""
+    name = st.context.timezone
+    try:
+        zone(name or "")
+    except ValueError:
+        return "UTC"
+    return name  # type: ignore[return-value]
+
+
+def _seed_widgets(parsed: ParsedParams, now: datetime) -> None:
+    filters = parsed.filters
+    state = st.session_state
+    state[_KEY + RANGE] = filters.preset
+    state[_KEY + TZ] = filters.tz
+    state[_KEY + CONTENT_TYPE] = filters.content_type.value if filters.content_type else ALL_CONTENT
+    state[_KEY + CONTENT_IDS] = ",".join(map(str, filters.content_ids))
+    state[_KEY + COMPARE] = filters.compare
+    local_now = now.astimezone(zone(filters.tz)).replace(tzinfo=None)
+    today = datetime.combine(local_now.date(), time(0))
+    state[_KEY + START] = filters.custom_start or today - timedelta(days=7)
+    state[_KEY + END] = filters.custom_end or today
+
+
+def sidebar_filters(now: datetime | None = None) -> tuple[Filters, Period | None]:
+    """Draw the global filters in the sidebar; return the choice and its period.
+
+    The period is None (with an st.error in the sidebar) when the custom range is unusable.
+    """
+    now = now or datetime.now().astimezone()
+    if _KEY + RANGE not in st.session_state:  # a new session, or back from the login page
+        parsed = filters_from_params(st.query_params.to_dict(), browser_timezone(), now)
+        _seed_widgets(parsed, now)
+        for problem in parsed.problems:
+            st.toast(problem, icon=":material/link_off:")
+
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    preset = sidebar.selectbox(
+        "Date range", list(Preset), format_func=lambda p: p.label, key=_KEY + RANGE
+    )
+    custom_start = custom_end = None
+    if preset is Preset.CUSTOM:
+        custom_start = sidebar.datetime_input(
+            "From", key=_KEY + START, format="YYYY-MM-DD", step=timedelta(hours=1)
+        )
+        custom_end = sidebar.datetime_input(
+            "To (exclusive)", key=_KEY + END, format="YYYY-MM-DD", step=timedelta(hours=1)
+        )
+    tz = sidebar.selectbox(
+        "Timezone",
+        timezone_names(),
+        key=_KEY + TZ,
+        help="Days and hours are counted in this timezone; all times are shown in it.",
+    )
+    content_choice = sidebar.segmented_control(
+        "Content",
+        [ALL_CONTENT, ContentType.LIVE.value, ContentType.RECORDED.value],
+        format_func=_content_label,
+        key=_KEY + CONTENT_TYPE,
+    )
+    content_type = (
+        ContentType(content_choice) if content_choice and content_choice != ALL_CONTENT else None
+    )
+    ids_text = sidebar.text_input(
+        "Content ids",
+        key=_KEY + CONTENT_IDS,
+        placeholder="e.g. 1001, 1002" if content_type else "choose live or recorded first",
+        disabled=content_type is None,
+        help="Channel ids (live) or video ids (recorded), separated by commas. "
+        "The API filters by ids only within one content type.",
+    )
+    content_ids: tuple[int, ...] = ()
+    if content_type is not None and ids_text.strip():
+        try:
+            content_ids = parse_content_ids(ids_text)
+        except ValueError as error:
+            sidebar.error(str(error).capitalize())
+    compare = sidebar.toggle("Compare with previous period", key=_KEY + COMPARE)
+
+    filters = Filters(
+        tz=tz,
+        preset=preset,
+        custom_start=custom_start,
+        custom_end=custom_end,
+        content_type=content_type,
+        content_ids=content_ids,
+        compare=compare,
+    )
+    period: Period | None = None
+    try:
+        period = filters.period(now)
+    except ValueError as error:
+        sidebar.error(str(error).capitalize())
+    if period is not None:
+        sidebar.caption(f"{period.describe()} ({tz})")
+        if compare:
+            sidebar.caption(f"Compared with {period.previous().describe()}")
+    write_params(filters_to_params(filters), GLOBAL_PARAMS)
+    return filters, period
+
+
+def _content_label(choice: str) -> str:
+    return {ALL_CONTENT: "All", "live": "Live", "recorded": "Recorded"}[choice]
+
+
+def write_params(values: Mapping[str, str], owned: Sequence[str]) -> None:
+    """Make the URL carry `values`, and drop the `owned` parameters that are not in it."""
+    params = st.query_params
+    for key in owned:
+        if key in values:
+            if params.get(key) != values[key]:
+                params[key] = values[key]
+        elif key in params:
+            del params[key]
+
+
+def url_choice(
+    widget: Callable[..., Any],
+    label: str,
+    options: Sequence[Any],
+    *,
+    param: str,
+    default: Any,
+    to_text: Callable[[Any], str] = str,
+    key_suffix: str = "",
+    **widget_args: Any,
+) -> Any:
+    """A page-level choice widget (selectbox, radio, segmented control...) mirrored in the URL.
+
+    The first run of a page in a session takes the value from `?param=`; afterwards the widget
+    is the source and the URL follows it.
+    """
+    key = f"url_{param}{key_suffix}"
+    by_text = {to_text(option): option for option in options}
+    if key not in st.session_state or st.session_state[key] not in (*options, None):
+        from_url = _first(st.query_params.get(param))
+        st.session_state[key] = by_text.get(from_url or "", default)
+    value = widget(label, options, key=key, **widget_args)
+    if value is None:
+        value = default
+    write_params({param: to_text(value)} if value != default else {}, [param])
+    return value
+
+
+def url_number(
+    label: str, *, param: str, default: int, min_value: int, max_value: int, **widget_args: Any
+) -> int:
+    """A page-level whole-number slider mirrored in the URL."""
+    key = f"url_{param}"
+    if key not in st.session_state:
+        text = _first(st.query_params.get(param)) or ""
+        number = int(text) if text.isdigit() else default
+        st.session_state[key] = min(max(number, min_value), max_value)
+    value = st.slider(label, min_value, max_value, key=key, **widget_args)
+    write_params({param: str(value)} if value != default else {}, [param])
+    return int(value)
+
+
+def url_flag(label: str, *, param: str, default: bool, **widget_args: Any) -> bool:
+    """A page-level checkbox mirrored in the URL (written only when it differs from default)."""
+    key = f"url_{param}"
+    if key not in st.session_state:
+        text = (_first(st.query_params.get(param)) or "").lower()
+        st.session_state[key] = default if not text else text not in ("0", "false", "off", "no")
+    value = st.checkbox(label, key=key, **widget_args)
+    write_params({param: "on" if value else "off"} if value != default else {}, [param])
+    return bool(value)
+
+
+def with_content(filters: Filters, content_type: ContentType | None) -> Filters:
+    """The filters narrowed to one content type (ids kept only when the type stays the same)."""
+    if content_type == filters.content_type:
+        return filters
+    return replace(filters, content_type=content_type, content_ids=())
+
+
+def now_for(filters: Filters) -> datetime:
+    return now_in(zone(filters.tz))

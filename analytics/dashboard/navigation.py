@@ -1,0 +1,80 @@
+"""The dashboard's pages and which roles get them.
+
+Pages showing viewer identifiers are registered only for analysts and admins; for everyone else
+their URLs lead to a hidden "not available" page, so the page script itself is never reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analytics.dashboard.ui import not_available
+from analytics.dashboard.users import UserRecord
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    script: str
+    title: str
+    icon: str
+    url_path: str
+    personal_data: bool = False
+
+
+PAGES = (
+    PageSpec("app_pages/overview.py", "Overview", ":material/dashboard:", "overview"),
+    PageSpec("app_pages/breakdowns.py", "Breakdowns", ":material/bar_chart:", "breakdowns"),
+    PageSpec("app_pages/peak_viewers.py", "Peak viewers", ":material/groups:", "peak-viewers"),
+    PageSpec(
+        "app_pages/viewer_lookup.py",
+        "Viewer lookup",
+        ":material/person_search:",
+        "viewer-lookup",
+        personal_data=True,
+    ),
+    PageSpec(
+        "app_pages/views_export.py",
+        "Views export",
+        ":material/table_view:",
+        "views-export",
+        personal_data=True,
+    ),
+)
+
+
+def pages_for(user: UserRecord) -> list[st.Page]:
+    """The navigation of `user`: every page they may see, the overview first (default)."""
+    pages = []
+    for index, spec in enumerate(PAGES):
+        if spec.personal_data and not user.can_see_personal_data:
+            pages.append(
+                st.Page(
+                    _not_available_page(spec),
+                    title=spec.title,
+                    icon=":material/lock:",
+                    url_path=spec.url_path,
+                    visibility="hidden",
+                )
+            )
+            continue
+        pages.append(
+            st.Page(
+                spec.script,
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.url_path,
+                default=index == 0,
+            )
+        )
+    return pages
+
+
+def _not_available_page(spec: PageSpec) -> Callable[[], None]:
+    def page() -> None:
+        not_available(spec.title)
+
+    page.__name__ = f"{spec.url_path.replace('-', '_')}_not_available"
+    return page

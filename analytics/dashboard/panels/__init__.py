@@ -1,0 +1,1 @@
+"""The panels of each page: which calls a page makes and how their answers are drawn."""

@@ -1,0 +1,207 @@
+"""Building blocks the page scripts share: the run's context, KPIs, panels, downloads, states.
+
+app.py puts the signed-in user, the filters and the period into the context; a page reads it with
+`page_context()` and renders panels with these helpers, so page scripts stay short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics.api import AnalyticsClient
+from analytics.dashboard import downloads
+from analytics.dashboard.filters import Filters
+from analytics.dashboard.periods import Period, format_change
+from analytics.dashboard.service import Batch, Outcome, provenance
+from analytics.dashboard.users import UserRecord
+
+_CONTEXT = "dashboard_context"
+# The login cookie is read/written by invisible components (keys init/set/delete); keep them
+# from taking space, and bring the page closer to the top navigation.
+_STYLE = """
+<style>
+.st-key-init, .st-key-set, .st-key-delete,
+div[data-testid="stElementContainer"]:has(iframe[height="0"]) { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+[data-testid="stMetricValue"] { font-size: 2rem; }
+</style>
+"""
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# Relative, so it also works under a server.baseUrlPath; pages are one level below the root.
+MAP_DATA_URL = "app/static/topojson/"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page needs: who is looking, at what, with which client."""
+
+    user: UserRecord
+    filters: Filters
+    period: Period | None  # None when the custom range is unusable (the sidebar says why)
+    client: AnalyticsClient
+    now: datetime
+
+    @property
+    def tz(self) -> str:
+        return self.filters.tz
+
+    @property
+    def previous(self) -> Period | None:
+        if self.period is None or not self.filters.compare:
+            return None
+        return self.period.previous()
+
+
+def apply_style() -> None:
+    st.html(_STYLE)
+
+
+def set_page_context(context: PageContext) -> None:
+    st.session_state[_CONTEXT] = context
+
+
+def page_context(title: str, caption: str | None = None) -> PageContext:
+    """The page's title and context; stops with a message when there is no usable period."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    context: PageContext | None = st.session_state.get(_CONTEXT)
+    if context is None:  # pragma: no cover - app.py always sets it before running a page
+        st.error("Open the dashboard from its start page.")
+        st.stop()
+    if context.period is None:
+        st.info("Choose a valid date range in the sidebar.", icon=":material/date_range:")
+        st.stop()
+    return context
+
+
+def not_available(title: str) -> None:
+    """The body of a page this user's role does not include (reached by typing its URL)."""
+    st.title(title)
+    st.warning(
+        f"{title} shows viewer identifiers (personal data), so it is available to users with "
+        "the analyst or admin role only. Ask an admin if you need it.",
+        icon=":material/lock:",
+    )
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def kpi(
+    label: str,
+    current: Outcome,
+    previous: Outcome | None,
+    *,
+    value_of: Any,
+    help: str | None = None,
+    compare_label: str = "vs previous period",
+) -> None:
+    """A metric tile: the value, and its change against the previous period when asked for."""
+    if not current.ok:
+        st.metric(label, "–", help=help, border=True)
+        st.error(current.error)
+        return
+    value = value_of(current.result)
+    delta: Any = None
+    delta_color = "normal"
+    if previous is not None:
+        if previous.ok:
+            before = value_of(previous.result)
+            change = format_change(value, before)
+            delta = 0 if change == "±0%" else change
+            if change == "new":
+                delta_color = "green"
+        else:
+            delta = "previous period unavailable"
+            delta_color = "off"
+    st.metric(
+        label,
+        f"{value:,}",
+        delta=delta,
+        delta_color=delta_color,
+        delta_description=compare_label
+        if delta not in (None, "previous period unavailable")
+        else None,
+        help=help,
+        border=True,
+    )
+
+
+def summary_value(result: Any) -> int:
+    """The number of a summary call (0 when the API answered with no row)."""
+    frame = result.frame
+    return int(frame["value"].sum()) if len(frame) else 0
+
+
+# --- panels ------------------------------------------------------------------------------------
+
+
+def show_error(outcome: Outcome, what: str) -> bool:
+    """st.error for a failed call; True when the panel should stop there."""
+    if outcome.ok:
+        return False
+    st.error(f"Could not load {what}: {outcome.error}", icon=":material/error:")
+    return True
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/inbox:")
+
+
+def chart(figure: go.Figure, key: str) -> None:
+    st.plotly_chart(figure, key=key, config=CHART_CONFIG, width="stretch")
+
+
+def map_chart(figure: go.Figure, key: str) -> None:
+    """A geo chart whose world outline comes from this app (static/topojson), not Plotly's CDN."""
+    config = {**CHART_CONFIG, "topojsonURL": MAP_DATA_URL}
+    st.plotly_chart(figure, key=key, config=config, width="stretch")
+
+
+def download(
+    frame: pd.DataFrame,
+    *,
+    page: str,
+    what: str,
+    period: Period,
+    label: str = "Download CSV",
+    key: str | None = None,
+) -> None:
+    """A CSV download of exactly what the panel shows, named page_what_first_last.csv."""
+    st.download_button(
+        label,
+        data=downloads.csv_bytes(frame),
+        file_name=downloads.file_name(page, what, period),
+        mime="text/csv",
+        icon=":material/download:",
+        key=key or f"download_{page}_{what}",
+        on_click="ignore",
+    )
+
+
+def data_caption(batch: Batch, tz: str) -> None:
+    text = provenance(batch, tz)
+    if text:
+        st.caption(text)
+
+
+def number_columns(labels: Mapping[str, str]) -> dict[str, Any]:
+    """Column configs showing whole numbers with thousands separators."""
+    return {
+        name: st.column_config.NumberColumn(label, format="localized", step=1)
+        for name, label in labels.items()
+    }
+
+
+def time_column(label: str, with_time: bool = True) -> Any:
+    return st.column_config.DatetimeColumn(
+        label, format="ddd D MMM YYYY, HH:mm" if with_time else "ddd D MMM YYYY"
+    )
