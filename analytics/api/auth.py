@@ -1,0 +1,199 @@
+"""Access tokens for the Analytics API: OAuth2 client credentials -> JWT, reused until shortly
+before it expires, shared by concurrent requests, refreshed once when the API answers 401.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jwt
+import requests
+
+from .errors import ApiError, ApiUnavailableError, AuthError, api_error_from_body, redact
+from .settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+REFRESH_MARGIN_SECONDS = 60  # fetch a new token this long before the current one expires
+REFRESH_MARGIN_SHARE = 0.1  # ...or this share of its lifetime, if that is shorter
+DEFAULT_LIFETIME_SECONDS = 3600  # when the token says nothing about its expiry
+
+
+def account_key(settings: ApiSettings) -> str:
+    """A stable, non-secret id of the API account (cache keys, namespaces, file names).
+
+    Client credentials: hash of API URL + client id. Static token: hash of API URL + the token's
+    `sub`/`client_id` claim when it has one, else of the token itself (a one-way hash).
+    """
+    if settings.client_id:
+        identity = f"client:{settings.client_id}"
+    elif settings.token:
+        claims = _unverified_claims(settings.token)
+        subject = claims.get("client_id") or claims.get("sub")
+        identity = f"subject:{subject}" if subject else f"token:{settings.token}"
+    else:
+        identity = "anonymous"
+    digest = hashlib.sha256(f"{settings.api_url}\n{identity}".encode()).hexdigest()
+    return digest[:20]
+
+
+def _unverified_claims(token: str) -> dict:
+    """The JWT's claims, without verifying the signature (we only read `exp` and the subject)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    value: str
+    expires_at: float  # time.time() seconds
+    obtained_at: float
+    expiry_known: bool = True  # from the exp claim or expires_in, not the default guess
+
+    def __repr__(self) -> str:
+        return f"AccessToken(value='***', expires_at={self.expires_at!r})"
+
+    def usable(self, now: float) -> bool:
+        """Still good for a while: renew 60 s before expiry (sooner for short-lived tokens)."""
+        lifetime = max(0.0, self.expires_at - self.obtained_at)
+        margin = min(REFRESH_MARGIN_SECONDS, lifetime * REFRESH_MARGIN_SHARE)
+        return now < self.expires_at - margin
+
+
+def _access_token(token: str, expires_in: object, now: float) -> AccessToken:
+    """The token with its expiry: the `exp` claim, else `expires_in`, else a default guess."""
+    claims = _unverified_claims(token)
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if _is_number(exp):
+        obtained = float(iat) if _is_number(iat) and iat < exp else now  # type: ignore[operator]
+        return AccessToken(token, float(exp), min(obtained, now))  # type: ignore[arg-type]
+    if isinstance(expires_in, (int, float, str)) and not isinstance(expires_in, bool):
+        try:
+            return AccessToken(token, now + float(expires_in), now)
+        except ValueError:
+            pass
+    return AccessToken(token, now + DEFAULT_LIFETIME_SECONDS, now, expiry_known=False)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class TokenProvider:
+    """Hands out the current JWT; one lock makes concurrent callers share a single fetch.
+
+    `post` sends the token request (the client passes its retrying sender, so a flaky token
+    endpoint gets the same backoff as the API).
+    """
+
+    def __init__(
+        self,
+        settings: ApiSettings,
+        post: Callable[..., requests.Response],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._post = post
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: AccessToken | None = None
+        self.fetch_count = 0  # tokens obtained so far (for tests and diagnostics)
+        if settings.token:
+            # A token issued elsewhere; with client credentials too, it is renewed when it
+            # expires or is rejected, else it is used as it is until the API refuses it.
+            self._token = _access_token(settings.token, None, clock())
+
+    @property
+    def can_refresh(self) -> bool:
+        return not self._settings.uses_static_token
+
+    def get(self) -> str:
+        """A token valid for at least REFRESH_MARGIN_SECONDS more (a static token as it is)."""
+        token = self._token
+        if not self.can_refresh:
+            assert token is not None
+            if token.expiry_known and self._clock() >= token.expires_at:
+                raise AuthError(
+                    401,
+                    "IBM_VIDEO_ANALYTICS_TOKEN has expired",
+                    "issue a new token, or set IBM_VIDEO_CLIENT_ID and IBM_VIDEO_CLIENT_SECRET "
+                    "so that tokens are renewed automatically",
+                )
+            return token.value
+        if token is not None and token.usable(self._clock()):
+            return token.value
+        with self._lock:
+            token = self._token
+            if token is None or not token.usable(self._clock()):
+                token = self._token = self._fetch()
+            return token.value
+
+    def invalidate(self, rejected: str) -> bool:
+        """The API answered 401 to `rejected`: forget it so the next `get` fetches a new one.
+
+        Returns False when a new token cannot be had (a static token). Only the token that was
+        rejected is dropped, so concurrent 401s on the same token cause a single refresh.
+        """
+        if not self.can_refresh:
+            return False
+        with self._lock:
+            if self._token is not None and self._token.value == rejected:
+                self._token = None
+        return True
+
+    def _fetch(self) -> AccessToken:
+        settings = self._settings
+        assert settings.client_id
+        assert settings.client_secret
+        form = {"grant_type": "client_credentials", "token_type": "jwt"}
+        auth = None
+        if settings.client_auth_method == "basic":
+            auth = (settings.client_id, settings.client_secret)
+        else:
+            form |= {"client_id": settings.client_id, "client_secret": settings.client_secret}
+        logger.debug("Requesting an access token from %s", settings.token_url)
+        response = self._post(settings.token_url, data=form, auth=auth)
+        if response.status_code != 200:
+            raise self._token_error(response)
+        try:
+            payload = response.json()
+            value = payload["access_token"]
+            if not isinstance(value, str) or not value:
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(
+                response.status_code,
+                "Unexpected answer from the token endpoint",
+                "it did not contain an access_token",
+            ) from None
+        now = self._clock()
+        token = _access_token(value, payload.get("expires_in"), now)
+        self.fetch_count += 1
+        logger.info("Obtained an access token valid for %.0f s", token.expires_at - now)
+        return token
+
+    def _token_error(self, response: requests.Response) -> ApiError:
+        error = api_error_from_body(response.status_code, response.content, self._settings.secrets)
+        if response.status_code in (400, 401, 403):
+            detail = redact(error.detail, self._settings.secrets)
+            hint = "check IBM_VIDEO_CLIENT_ID and IBM_VIDEO_CLIENT_SECRET"
+            if error.title in ("invalid_grant", "invalid_request", "unsupported_grant_type"):
+                hint = "the token endpoint refused the client-credentials request"
+            return AuthError(
+                response.status_code,
+                f"Authentication failed ({error.title})",
+                f"{detail} - {hint}" if detail else hint,
+            )
+        if isinstance(error, ApiUnavailableError):
+            return ApiUnavailableError(
+                error.status, "The token endpoint is unavailable", error.detail
+            )
+        return error
