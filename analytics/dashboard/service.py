@@ -3,16 +3,18 @@
 `fetch_all` takes the independent calls of a page, answers what it can from the dashboard cache
 (st.cache_data, keyed by the API account and the query), runs the rest concurrently in worker
 threads (which never touch Streamlit) and returns one Outcome per call, so one failure only
-affects its own panel.
+affects its own panel. A call identical to one already under way (another session, or a rerun
+overlapping the run it replaced) waits for that one instead of asking the API again.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -245,6 +247,49 @@ def error_message(error: BaseException) -> str:
     return GENERIC_ERROR
 
 
+# Calls under way in this process, shared by every session: identical concurrent calls (twenty
+# people opening the same page, or a rerun overlapping the run it replaced) ask the API once.
+_IN_FLIGHT: dict[tuple[str, str], Future[Result]] = {}
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def _start_or_join(
+    pool: ThreadPoolExecutor,
+    client: AnalyticsClient,
+    missing: Mapping[tuple[str, int], Query | FirstPage],
+    answers: dict[tuple[str, int], Result | BaseException],
+    cached: set[tuple[str, int]],
+    led: list[tuple[tuple[str, str], Future[Result]]],
+) -> dict[tuple[str, int], Future[Result]]:
+    """Start each missing call, or join the identical one already under way.
+
+    A call that finished (and was cached) since the caller looked is answered from the cache.
+    The calls started here are appended to `led`; `_release` them once their results are cached.
+    """
+    futures: dict[tuple[str, int], Future[Result]] = {}
+    with _IN_FLIGHT_LOCK:
+        for part, piece in missing.items():
+            key = (client.account_key, _query_key(piece))
+            running = _IN_FLIGHT.get(key)
+            if running is None:
+                try:
+                    answers[part] = _cached_result(*key, _not_cached)
+                    cached.add(part)
+                    continue
+                except _NotCached:
+                    running = _IN_FLIGHT[key] = pool.submit(_run, client, piece)
+                    led.append((key, running))
+            futures[part] = running
+    return futures
+
+
+def _release(led: list[tuple[tuple[str, str], Future[Result]]]) -> None:
+    with _IN_FLIGHT_LOCK:
+        for key, future in led:
+            if _IN_FLIGHT.get(key) is future:
+                del _IN_FLIGHT[key]
+
+
 def fetch_all(
     calls: Mapping[str, Callable[[], Call]],
     client: AnalyticsClient | None = None,
@@ -283,19 +328,23 @@ def fetch_all(
     missing = {key: piece for key, piece in parts.items() if key not in answers}
     if missing:
         started = time.perf_counter()
-        with ThreadPoolExecutor(
-            max_workers=min(MAX_WORKERS, len(missing)), thread_name_prefix="dashboard-call"
-        ) as pool:
-            futures = {key: pool.submit(_run, client, piece) for key, piece in missing.items()}
-        for key, future in futures.items():
-            error = future.exception()
-            if error is not None:
-                answers[key] = error
-                continue
-            result = future.result()
-            answers[key] = result
-            if not result.stale:  # a stale answer is shown once, then the API is asked again
-                _cached_result(client.account_key, _query_key(missing[key]), lambda r=result: r)
+        led: list[tuple[tuple[str, str], Future[Result]]] = []
+        try:
+            with ThreadPoolExecutor(
+                max_workers=min(MAX_WORKERS, len(missing)), thread_name_prefix="dashboard-call"
+            ) as pool:
+                futures = _start_or_join(pool, client, missing, answers, cached, led)
+            for key, future in futures.items():
+                error = future.exception()  # also waits for calls other sessions started
+                if error is not None:
+                    answers[key] = error
+                    continue
+                result = future.result()
+                answers[key] = result
+                if not result.stale:  # a stale answer is shown once, then the API is asked again
+                    _cached_result(client.account_key, _query_key(missing[key]), lambda r=result: r)
+        finally:
+            _release(led)
         log.debug("%d API calls in %.2f s", len(missing), time.perf_counter() - started)
 
     for name in queries:

@@ -85,17 +85,22 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
 
 @contextmanager
 def streamlit_app(
-    env: Mapping[str, str], log_path: Path, *, cwd: Path = REPO_ROOT
+    env: Mapping[str, str | None], log_path: Path, *, cwd: Path = REPO_ROOT
 ) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, `env` added, output in `log_path`; yields its URL."""
+    """`streamlit run app.py` on a free port, `env` added, output in `log_path`; yields its URL.
+
+    A None value in `env` removes that variable (e.g. credentials a developer has set).
+    """
     port = free_port()
+    environ = {**os.environ, **env}
+    environ = {name: value for name, value in environ.items() if value is not None}
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=cwd, env={**os.environ, **env},
+        cwd=cwd, env=environ,
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
