@@ -5,6 +5,7 @@ Newer IBM docs add dimensions (country, region) and metrics (viewer seconds); ad
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -101,11 +102,9 @@ def _optional_content_type(value: object) -> ContentType | None:
 def _content_ids(value: object, content_type: ContentType | None) -> tuple[int, ...]:
     if value is None:
         return ()
-    if isinstance(value, (str, bytes, int)):
+    if isinstance(value, (str, bytes, int, Mapping)) or not isinstance(value, Iterable):
         raise ValueError(f"content_ids: expected a sequence of integer ids, got {value!r}")
-    ids: set[int] = set()
-    for item in value:  # type: ignore[attr-defined]
-        ids.add(_content_id(item))
+    ids = {_content_id(item) for item in value}
     if ids and content_type is None:
         raise ValueError("content_ids: content ids need a content_type (live or recorded)")
     return tuple(sorted(ids))

@@ -32,6 +32,7 @@ CONTENT_TYPE_LABELS: Mapping[str, str] = {
     ContentType.LIVE.value: "Live",
     ContentType.RECORDED.value: "Recorded",
 }
+_DEVICE_LABELS = {"tv": "TV"}
 _VIEW_SOURCE_LABELS = {"onsite": "On site", "offsite": "Embedded (off site)"}
 # Codes outside ISO 3166 that analytics services still report.
 _EXTRA_COUNTRIES = {"XK": ("XKX", "Kosovo")}
@@ -127,7 +128,7 @@ def change_column(current: pd.Series, previous: pd.Series) -> pd.Series:
 def point_labels(points: pd.Series, dimension: Dimension) -> pd.Series:
     """Readable names for the API's category points (device classes, view sources)."""
     if dimension is Dimension.DEVICE:
-        return points.map(lambda point: str(point).replace("_", " ").capitalize())
+        return points.map(lambda point: _DEVICE_LABELS.get(str(point), str(point).capitalize()))
     if dimension is Dimension.VIEW_SOURCE:
         return points.map(lambda point: _VIEW_SOURCE_LABELS.get(str(point), str(point)))
     return points.astype("str")
