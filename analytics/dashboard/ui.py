@@ -188,6 +188,13 @@ def download(
 
 
 def data_caption(batch: Batch, tz: str) -> None:
+    """Where the page's numbers came from; a banner too when the API failed and they are old."""
+    if any(result.stale for result in batch.results()):
+        st.warning(
+            "The Analytics API is not answering right now, so this page shows the last figures "
+            "it gave (see the time below). Refresh data later to get current ones.",
+            icon=":material/cloud_off:",
+        )
     text = provenance(batch, tz)
     if text:
         st.caption(text)

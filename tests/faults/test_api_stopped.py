@@ -70,6 +70,8 @@ def test_a_stopped_api_gives_stale_data_or_a_clear_error(
         shown = {label: tile.value for label, tile in metric_tiles(page).items()}
         assert shown == seen
         expect(page.get_by_text(re.compile(r"stale"))).to_be_visible()
+        banner = page.get_by_test_id("stAlertContentWarning")
+        expect(banner).to_contain_text("not answering")
         assert_no_traceback(page)
         save_screenshot(page, "overview-stale")
 
