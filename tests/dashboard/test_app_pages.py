@@ -71,7 +71,7 @@ def test_breakdown_choices_follow_the_widgets_into_the_url(dashboard_env, app):
     query = by_name(at)["current"]
     assert (query.metric, query.dimension) == (Metric.AUTHENTICATED_VIEWERS, Dimension.DEVICE)
     labels = set(at.dataframe[0].value["label"])
-    assert labels <= {"Desktop", "Mobile", "Tablet", "Tv", "Other"}
+    assert labels <= {"Desktop", "Mobile", "Tablet", "TV", "Other"}
 
 
 def test_breakdown_over_time_has_a_row_per_bucket(dashboard_env, app):
