@@ -326,6 +326,7 @@ def create_app(
                 now,
                 inclusive_range=inclusive,
                 list_unfinished_segments=unfinished,
+                selections=dataset.selections,
             )
         return raw_json_response(pagination(request, answer.count, page), answer.json_rows)
 
@@ -408,12 +409,12 @@ def simulated_fault(rate_limited: bool) -> JSONResponse:
 
 
 def json_response(links: dict, data: list[dict]) -> Response:
-    return raw_json_response(links, json.dumps(data, separators=(",", ":")))
+    return raw_json_response(links, json.dumps(data, separators=(",", ":")).encode())
 
 
-def raw_json_response(links: dict, data_json: str | None) -> Response:
-    body = '{"pagination":%s,"data":%s}' % (  # noqa: UP031 - data is pre-serialised JSON
-        json.dumps(links, separators=(",", ":")),
-        data_json or "[]",
-    )
-    return Response(body.encode(), media_type="application/json")
+def raw_json_response(links: dict, data_json: bytes | None) -> Response:
+    """The body around `data_json`, a JSON array already serialised (big pages are built
+    in DuckDB as UTF-8 bytes and copied once here)."""
+    pagination = json.dumps(links, separators=(",", ":")).encode()
+    body = b"".join((b'{"pagination":', pagination, b',"data":', data_json or b"[]", b"}"))
+    return Response(body, media_type="application/json")

@@ -33,6 +33,7 @@ import pandas as pd
 
 from analytics.demo.dataset import normalize_segments
 from analytics.demo.generator import GENERATOR_VERSION, GeneratedData, generate
+from analytics.demo.selections import Selections
 from analytics.demo.settings import DemoSettings
 
 log = logging.getLogger(__name__)
@@ -266,6 +267,7 @@ class Dataset:
         )
         self._horizon = horizon
         self.cache_writer: threading.Thread | None = None
+        self.selections = Selections()  # recent /views selections, for deep pages
 
     @property
     def segment_count(self) -> int:

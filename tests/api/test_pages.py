@@ -129,6 +129,30 @@ def test_what_the_fast_path_cannot_map_falls_back(view_body, change):
     pd.testing.assert_frame_equal(parsed.content, pages._records(body, "view", "UTC", None).content)
 
 
+TIME_FORMS = [
+    "2026-11-01T00:00:00+01:00",
+    "2026-11-01T00:00:00Z",
+    "2026-11-01T00:00:00.5-03:30",
+    "2026-11-01T00:00:00.123456789+01:00",  # nanoseconds: not for Arrow's microseconds
+    "2026-11-01T00:00:00",  # no offset: UTC, as the record path reads it
+    "2026-11-01",
+    "2026-11-01T00:00+01:00",
+    "2026-11-01T00:00:00+0100",
+    "2026-11-01 00:00:00+01:00",
+    "20261101T000000Z",
+]
+
+
+@pytest.mark.parametrize("form", TIME_FORMS)
+def test_time_forms_read_alike(view_body, form):
+    """Arrow parses the usual forms; whatever it declines is parsed as the record path does."""
+    body = _edit(view_body, lambda d: [a.update(started_at=form) for a in _attrs(d)[::7]])
+    fast, slow = _both(body, "view")
+    _assert_same(fast, slow)
+    expected = pd.to_datetime(form, utc=True, format="ISO8601").floor("us")
+    assert fast.content["started_at"].iloc[0] == expected
+
+
 def test_pretty_printed_bodies(view_body, viewer_body):
     for body, kind in ((view_body, "view"), (viewer_body, "viewer")):
         pretty = json.dumps(json.loads(body), indent=2).encode()
