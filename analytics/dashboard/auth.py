@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -267,8 +266,8 @@ def login_gate(
 
     With the demo API and no configured users, the demo account (demo/demo, analyst) is the
     only user. With a real API, missing users or a guessable cookie key stop the app.
-    `url_paths` are the app's page URLs: signed out, each shows the login page, and after
-    signing in the user is on the page the link pointed to.
+    `url_paths` are the app's page URLs besides /: signed out, each shows the login page, and
+    after signing in the user is on the page the link pointed to.
     """
     try:
         settings = AuthSettings.from_env(secrets=secrets)
@@ -294,6 +293,20 @@ def login_gate(
             )
         cookie_key = _process_cookie_key()
 
+    signed_in = st.session_state.get("authentication_status") and users.get(
+        st.session_state.get("username") or ""
+    )
+    if not signed_in:
+        # Resolve the page before anything renders a component (the authenticator's cookie
+        # manager is one): a component's first value triggers a rerun, and a rerun sent before
+        # the browser knows its page lands on the default page instead of the deep link.
+        def sign_in_page() -> None:
+            _login_page(authenticator, demo_account=demo_account)
+
+        login_pages = [st.Page(sign_in_page, title="Sign in", url_path="", default=True)]
+        login_pages += [st.Page(sign_in_page, title="Sign in", url_path=p) for p in url_paths]
+        login_page = st.navigation(login_pages, position="hidden")
+
     authenticator = stauth.Authenticate(
         _credentials(users),
         settings.cookie_name,
@@ -307,20 +320,13 @@ def login_gate(
         controller.login, throttle, users, on_success=_remember_to_set_cookie
     )
 
-    if st.session_state.get("authentication_status"):
-        user = users.get(st.session_state.get("username") or "")
-        if user is not None:
-            if st.session_state.pop(_SET_COOKIE, False):
-                authenticator.cookie_controller.set_cookie()
-            return Session(user, authenticator)
-        # Signed in as someone who is no longer configured.
+    if signed_in:
+        if st.session_state.pop(_SET_COOKIE, False):
+            authenticator.cookie_controller.set_cookie()
+        return Session(signed_in, authenticator)
+    if st.session_state.get("authentication_status"):  # as someone no longer configured
         authenticator.logout(location="unrendered")
-    login_page = partial(_login_page, authenticator, demo_account=demo_account)
-    pages = [
-        st.Page(login_page, title="Sign in", url_path=path, default=index == 0)
-        for index, path in enumerate(url_paths)
-    ] or [st.Page(login_page, title="Sign in", default=True)]
-    st.navigation(pages, position="hidden").run()
+    login_page.run()
     st.stop()
     raise AssertionError("unreachable: the login page stops the script")
 

@@ -6,6 +6,8 @@ notion of zones); axis titles are words; numbers carry thousands separators.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -198,9 +200,14 @@ def peak_lines(
     peak: Peak | None,
     *,
     time_label: str,
+    shown: tuple[datetime, datetime] | None = None,
     height: int = 400,
 ) -> go.Figure:
-    """One line per content (`time`, `value`, `content`), the overall peak marked and labelled."""
+    """One line per content (`time`, `value`, `content`), the overall peak marked and labelled.
+
+    `shown` fixes the time axis to the period (Plotly would widen it to fit the peak's label);
+    the label then sits on whichever side of the peak has room.
+    """
     figure = go.Figure()
     hover_format = HOVER_TIME_FORMATS.get(time_label, "%Y-%m-%d %H:%M")
     for index, (content, rows) in enumerate(series.groupby("content", sort=False)):
@@ -215,8 +222,11 @@ def peak_lines(
             )
         )
     if peak is not None:
-        when = pd.Timestamp(peak.time)
-        when = when.tz_localize(None) if when.tzinfo else when
+        when = _wall_time(peak.time)
+        label_left = (
+            shown is not None
+            and when > _wall_time(shown[0]) + (_wall_time(shown[1]) - _wall_time(shown[0])) * 0.6
+        )
         figure.add_trace(
             go.Scatter(
                 x=[when],
@@ -233,17 +243,24 @@ def peak_lines(
             text=f"Peak {peak.value:,} · {peak.content}<br>{when:%a %d %b %Y, %H:%M}",
             showarrow=True,
             arrowhead=2,
-            ax=60,
+            ax=-60 if label_left else 60,
             ay=-25,
-            xanchor="left",
+            xanchor="right" if label_left else "left",
             bgcolor="rgba(255,255,255,0.85)",
             bordercolor="#DA1E28",
         )
     _style(figure, x_title=time_label, y_title="Concurrent viewers", height=height)
     figure.update_xaxes(hoverformat=hover_format)
+    if shown is not None:
+        figure.update_xaxes(range=[_wall_time(shown[0]), _wall_time(shown[1])])
     figure.update_yaxes(range=[0, (peak.value * 1.3) if peak else None])
     figure.update_layout(hovermode="closest")
     return figure
+
+
+def _wall_time(moment: datetime | pd.Timestamp) -> pd.Timestamp:
+    when = pd.Timestamp(moment)
+    return when.tz_localize(None) if when.tzinfo else when
 
 
 def viewer_timeline(frame: pd.DataFrame, *, height: int | None = None) -> go.Figure:

@@ -46,7 +46,8 @@ PAGES = (
 
 
 def pages_for(user: UserRecord) -> list[st.Page]:
-    """The navigation of `user`: every page they may see, the overview first (default)."""
+    """The navigation of `user`: every page they may see, the overview first (the default,
+    served at / and also reachable at /overview)."""
     pages = []
     for index, spec in enumerate(PAGES):
         if spec.personal_data and not user.can_see_personal_data:
@@ -60,16 +61,29 @@ def pages_for(user: UserRecord) -> list[st.Page]:
                 )
             )
             continue
-        pages.append(
-            st.Page(
-                spec.script,
-                title=spec.title,
-                icon=spec.icon,
-                url_path=spec.url_path,
-                default=index == 0,
-            )
+        default = index == 0
+        page = st.Page(
+            spec.script,
+            title=spec.title,
+            icon=spec.icon,
+            url_path="" if default else spec.url_path,
+            default=default,
         )
+        pages.append(page)
+        if default:
+            pages.append(_alias(page, spec.url_path))
     return pages
+
+
+def _alias(target: st.Page, url_path: str) -> st.Page:
+    """A hidden page at /url_path that switches to `target`, the default page served at /
+    (so a typed /overview finds the overview instead of "Page not found")."""
+
+    def switch() -> None:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+
+    switch.__name__ = f"{url_path.replace('-', '_')}_alias"
+    return st.Page(switch, title=target.title, url_path=url_path, visibility="hidden")
 
 
 def _not_available_page(spec: PageSpec) -> Callable[[], None]:

@@ -91,3 +91,19 @@ def test_viewer_timeline_has_one_row_per_content_and_visible_short_segments():
     bar = next(trace for trace in figure.data if trace.name == "Channel 1")
     assert bar.x[0] > 20 * 1000  # drawn wider than its 20 s so it can be seen (ms)
     assert figure.layout.xaxis.title.text == "Time"
+
+
+def test_peak_lines_keep_the_axis_on_the_period_and_the_label_inside():
+    times = pd.Series([datetime(2026, 11, 1, hour, tzinfo=BERLIN) for hour in (10, 22)]).astype(
+        "datetime64[us, Europe/Berlin]"
+    )
+    lines = pd.DataFrame({"time": times, "value": [3, 1500], "content": ["Channel 7"] * 2})
+    shown = (datetime(2026, 11, 1, tzinfo=BERLIN), datetime(2026, 11, 2, tzinfo=BERLIN))
+    late = charts.peak_lines(lines, Peak(1500, times[1], "live", 7), time_label="Hour", shown=shown)
+    assert [pd.Timestamp(x) for x in late.layout.xaxis.range] == [
+        pd.Timestamp("2026-11-01 00:00"),
+        pd.Timestamp("2026-11-02 00:00"),
+    ]  # wall-clock times of the period, not widened for the label
+    assert late.layout.annotations[0].xanchor == "right"  # a late peak is labelled on its left
+    early = charts.peak_lines(lines, Peak(3, times[0], "live", 7), time_label="Hour", shown=shown)
+    assert early.layout.annotations[0].xanchor == "left"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -79,3 +81,17 @@ def test_a_link_to_a_page_survives_the_login(page: Page, dashboard_url: str) -> 
     sidebar = page.get_by_test_id("stSidebar")
     assert selected_option(page, "Date range", sidebar) == "Last 7 days"
     assert selected_option(page, "Timezone", sidebar) == "UTC"
+
+
+def test_a_typed_overview_url_finds_the_overview(page: Page, dashboard_url: str) -> None:
+    """The overview is served at /; /overview (as one would guess from /breakdowns) leads
+    there too, signed out through the login, with its parameters kept."""
+    open_signed_out(page, page_url(dashboard_url, "overview", range="last-7-days"))
+    sign_in(page, ANALYST.username, ANALYST.password)
+    sidebar_logout(page).wait_for()
+    wait_until_settled(page)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    assert urlsplit(page.url).path == "/"
+    assert parse_qs(urlsplit(page.url).query)["range"] == ["last-7-days"]
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    assert_no_traceback(page)

@@ -125,7 +125,9 @@ def show(context: PageContext, granularity: PeakGranularity, top: int, batch: Ba
     drawn = tables.with_zero_gaps(series, step, context.period)
     peak = tables.overall_peak(frame)
     time_label = GRANULARITY_LABELS[granularity]
-    chart(charts.peak_lines(drawn, peak, time_label=time_label), key="peak-lines")
+    period = context.period
+    shown = (period.start, min(period.end, context.now).astimezone(period.tz))
+    chart(charts.peak_lines(drawn, peak, time_label=time_label, shown=shown), key="peak-lines")
     download(
         series[["time", "content_type", "content_id", "value"]].rename(
             columns={"value": "peak_concurrent_viewers"}
