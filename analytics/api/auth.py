@@ -29,7 +29,11 @@ def account_key(settings: ApiSettings) -> str:
 
     Client credentials: hash of API URL + client id. Static token: hash of API URL + the token's
     `sub`/`client_id` claim when it has one, else of the token itself (a one-way hash).
+    A `cache_namespace` in the settings replaces the API URL (a server whose port changes).
     """
+    where = (
+        f"namespace:{settings.cache_namespace}" if settings.cache_namespace else settings.api_url
+    )
     if settings.client_id:
         identity = f"client:{settings.client_id}"
     elif settings.token:
@@ -38,7 +42,7 @@ def account_key(settings: ApiSettings) -> str:
         identity = f"subject:{subject}" if subject else f"token:{settings.token}"
     else:
         identity = "anonymous"
-    digest = hashlib.sha256(f"{settings.api_url}\n{identity}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{where}\n{identity}".encode()).hexdigest()
     return digest[:20]
 
 

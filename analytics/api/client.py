@@ -148,9 +148,7 @@ class AnalyticsClient:
             )
         self.settings = settings
         self.is_demo = is_demo
-        # The embedded demo server gets a new port per process; key its cache by account only.
-        keyed = settings.with_changes(api_url="http://demo.invalid/v1/") if is_demo else settings
-        self.account_key = account_key(keyed)
+        self.account_key = account_key(settings)
         self._timeout = (settings.connect_timeout, settings.read_timeout)
         self._http = _session(requests.Session(), settings)  # token endpoint, uncached sends
         self._cache = (

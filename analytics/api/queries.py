@@ -1,6 +1,7 @@
-"""Typed queries for the Analytics API v1 and their validation: the only place the API's enums live.
+"""Typed queries for the Analytics API v1 and their validation.
 
-Newer IBM docs add dimensions (country, region) and metrics (viewer seconds); add them here.
+The API's vocabulary (enums, paths, limits) lives in `analytics.contract`; a query object is a
+question in that vocabulary that the API accepts, normalised so equal questions compare equal.
 """
 
 from __future__ import annotations
@@ -11,69 +12,38 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analytics.contract import (
+    PAGE_LIMIT_DEFAULT,
+    PAGE_LIMIT_MAX,
+    PEAK_VIEWER_NUMBERS_PATH,
+    VIEWERS_PATH,
+    VIEWS_PATH,
+    ContentType,
+    DeviceClass,
+    Dimension,
+    Metric,
+    PeakGranularity,
+    ViewType,
+    list_path,
+    metric_path,
+)
 
-class ContentType(StrEnum):
-    """The two kinds of media the API knows: live channels and recorded videos."""
-
-    LIVE = "live"
-    RECORDED = "recorded"
-
-
-class Metric(StrEnum):
-    """The aggregate metrics, named as the API's path segments."""
-
-    TOTAL_VIEWS = "total-views"
-    UNIQUE_DEVICES = "unique-devices"
-    AUTHENTICATED_VIEWERS = "authenticated-viewers"
-
-    @property
-    def point_name(self) -> str:
-        """The label a summary answers in `point` (the real API sends e.g. "total_views")."""
-        return self.value.replace("-", "_")
-
-
-class Dimension(StrEnum):
-    """How an aggregate metric is bucketed; SUMMARY is the path `/summary` (one total)."""
-
-    SUMMARY = "summary"
-    MONTH = "month"
-    DAY = "day"
-    HOUR = "hour"
-    LOCATION = "location"
-    DEVICE = "device"
-    VIEW_SOURCE = "view-source"
-
-    @property
-    def is_time(self) -> bool:
-        return self in (Dimension.MONTH, Dimension.DAY, Dimension.HOUR)
-
-
-class PeakGranularity(StrEnum):
-    """Buckets of the peak concurrent viewers endpoints (minute is the API's default)."""
-
-    MINUTE = "minute"
-    HOUR = "hour"
-
-
-class DeviceClass(StrEnum):
-    """What the `device` dimension answers in `point`."""
-
-    DESKTOP = "desktop"
-    MOBILE = "mobile"
-    TABLET = "tablet"
-    TV = "tv"
-    OTHER = "other"
-
-
-class ViewType(StrEnum):
-    """Where a view happened, and what the `view-source` dimension answers in `point`."""
-
-    ONSITE = "onsite"
-    OFFSITE = "offsite"
-
-
-PAGE_LIMIT_MAX = 10_000
-PAGE_LIMIT_DEFAULT = 10
+__all__ = [
+    "PAGE_LIMIT_DEFAULT",
+    "PAGE_LIMIT_MAX",
+    "ContentType",
+    "DeviceClass",
+    "Dimension",
+    "Metric",
+    "MetricQuery",
+    "PeakGranularity",
+    "PeakQuery",
+    "Query",
+    "TimeRange",
+    "ViewType",
+    "ViewersQuery",
+    "ViewsQuery",
+]
 
 
 # --- Query objects --------------------------------------------------------------------------
@@ -205,10 +175,6 @@ def _content_params(content_ids: tuple[int, ...]) -> dict[str, str]:
     return {"content_id": ",".join(map(str, content_ids))} if content_ids else {}
 
 
-def _with_content_type(base: str, content_type: ContentType | None) -> str:
-    return f"{base}/{content_type.value}" if content_type else base
-
-
 @dataclass(frozen=True)
 class MetricQuery:
     """An aggregate metric, as one total (SUMMARY) or bucketed by a dimension."""
@@ -231,7 +197,7 @@ class MetricQuery:
 
     @property
     def path(self) -> str:
-        return f"{_with_content_type(self.metric.value, self.content_type)}/{self.dimension.value}"
+        return metric_path(self.metric, self.content_type, self.dimension)
 
     def params(self) -> dict[str, str]:
         return {**self.time_range.api_params(self.tz), **_content_params(self.content_ids)}
@@ -257,7 +223,7 @@ class PeakQuery:
 
     @property
     def path(self) -> str:
-        return _with_content_type("peak-viewer-numbers", self.content_type)
+        return list_path(PEAK_VIEWER_NUMBERS_PATH, self.content_type)
 
     def params(self) -> dict[str, str]:
         return {
@@ -298,7 +264,7 @@ class ViewersQuery:
 
     @property
     def path(self) -> str:
-        return _with_content_type("viewers", self.content_type)
+        return list_path(VIEWERS_PATH, self.content_type)
 
     def params(self) -> dict[str, str]:
         params = {
@@ -337,7 +303,7 @@ class ViewsQuery:
 
     @property
     def path(self) -> str:
-        return _with_content_type("views", self.content_type)
+        return list_path(VIEWS_PATH, self.content_type)
 
     def params(self) -> dict[str, str]:
         return {

@@ -26,6 +26,7 @@ ENV_NAMES: dict[str, str] = {
     "IBM_VIDEO_TOKEN_URL": "token_url",
     "IBM_VIDEO_TOKEN_AUTH": "client_auth_method",
     "ANALYTICS_CACHE_DIR": "cache_dir",
+    "ANALYTICS_CACHE_NAMESPACE": "cache_namespace",
     "ANALYTICS_CACHE_REDIS_URL": "cache_redis_url",
     "ANALYTICS_CACHE_ENABLED": "cache_enabled",
     "ANALYTICS_CACHE_RECENT_TTL": "cache_recent_ttl",
@@ -71,6 +72,7 @@ class ApiSettings:
     client_auth_method: ClientAuthMethod = "form"  # secret in the form body (works), or HTTP Basic
     cache_dir: Path = Path(".cache")
     cache_redis_url: str | None = field(default=None, repr=False)
+    cache_namespace: str | None = None  # names the account's cache instead of the API URL
     cache_enabled: bool = True
     cache_recent_ttl: int = 300  # ranges touching the last 24 h: their data still changes
     cache_ttl: int = 86_400  # ranges that ended more than 24 h ago
@@ -83,7 +85,7 @@ class ApiSettings:
 
     def __post_init__(self) -> None:
         _set = object.__setattr__
-        for name in ("client_id", "client_secret", "token", "cache_redis_url"):
+        for name in ("client_id", "client_secret", "token", "cache_redis_url", "cache_namespace"):
             value = getattr(self, name)
             _set(self, name, value.strip() or None if isinstance(value, str) else value)
         if bool(self.client_id) != bool(self.client_secret):

@@ -1,0 +1,101 @@
+"""The Analytics API's vocabulary, written from IBM's documentation: paths, enums and limits.
+
+Both sides of the wire use it: the client (`analytics.api`) to build requests, the demo server
+(`analytics.demo`) to decide what it accepts. It imports nothing of the project, so the demo
+stays an independent stand-in that depends on the documented contract only.
+
+Sources: `analytics-api-v1.0.3` and IBM's current developer docs (`analytics-api/*.mdx`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ContentType(StrEnum):
+    """The two kinds of media the API knows: live channels and recorded videos."""
+
+    LIVE = "live"
+    RECORDED = "recorded"
+
+
+class Metric(StrEnum):
+    """The aggregate metrics, named as the API's path segments."""
+
+    TOTAL_VIEWS = "total-views"
+    UNIQUE_DEVICES = "unique-devices"
+    AUTHENTICATED_VIEWERS = "authenticated-viewers"
+
+    @property
+    def point_name(self) -> str:
+        """The label a summary answers in `point` (the real API sends e.g. "total_views")."""
+        return self.value.replace("-", "_")
+
+
+class Dimension(StrEnum):
+    """How an aggregate metric is bucketed; SUMMARY is the path `/summary` (one total)."""
+
+    SUMMARY = "summary"
+    MONTH = "month"
+    DAY = "day"
+    HOUR = "hour"
+    LOCATION = "location"
+    DEVICE = "device"
+    VIEW_SOURCE = "view-source"
+
+    @property
+    def is_time(self) -> bool:
+        return self in (Dimension.MONTH, Dimension.DAY, Dimension.HOUR)
+
+
+class PeakGranularity(StrEnum):
+    """Buckets of the peak concurrent viewers endpoints (minute is the API's default)."""
+
+    MINUTE = "minute"
+    HOUR = "hour"
+
+
+class DeviceClass(StrEnum):
+    """What the `device` dimension answers in `point`."""
+
+    DESKTOP = "desktop"
+    MOBILE = "mobile"
+    TABLET = "tablet"
+    TV = "tv"
+    OTHER = "other"
+
+
+class ViewType(StrEnum):
+    """Where a view happened, and what the `view-source` dimension answers in `point`."""
+
+    ONSITE = "onsite"
+    OFFSITE = "offsite"
+
+
+# --- Paths (relative to the API's base URL, e.g. https://analytics-api.video.ibm.com/v1/) --------
+
+PEAK_VIEWER_NUMBERS_PATH = "peak-viewer-numbers"
+VIEWS_PATH = "views"
+VIEWERS_PATH = "viewers"
+SUMMARY_PATH = "summary"
+
+
+def metric_path(metric: Metric, content_type: ContentType | None, dimension: Dimension) -> str:
+    """`total-views[/live][/summary|/month|...]`: a metric's path for a type and a dimension."""
+    parts = [metric.value]
+    if content_type is not None:
+        parts.append(content_type.value)
+    parts.append(dimension.value)
+    return "/".join(parts)
+
+
+def list_path(base: str, content_type: ContentType | None) -> str:
+    """`views`, `views/live`, `peak-viewer-numbers/recorded`: a list endpoint for a type."""
+    return base if content_type is None else f"{base}/{content_type.value}"
+
+
+# --- Limits and parameters --------------------------------------------------------------------
+
+PAGE_LIMIT_MAX = 10_000  # the largest `_limit` a list endpoint accepts
+PAGE_LIMIT_DEFAULT = 10  # what a list endpoint answers without `_limit`
+API_DEFAULT_TIME_ZONE = "America/Los_Angeles"  # how the API reads a time sent without an offset
