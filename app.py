@@ -8,10 +8,13 @@ import logging
 
 import streamlit as st
 
-from analytics.dashboard import navigation, service
+from analytics.dashboard import connection, navigation, service
 from analytics.dashboard.auth import login_gate
+from analytics.dashboard.context import PageContext, set_page_context
 from analytics.dashboard.filters import sidebar_filters
-from analytics.dashboard.ui import PageContext, apply_style, set_page_context
+from analytics.dashboard.ui import apply_style
+from analytics.dashboard.users import ROLE_ADMIN
+from analytics.wiring import uses_demo
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -23,17 +26,17 @@ st.set_page_config(
 )
 
 apply_style()
-settings = service.settings_or_stop()
+settings = connection.settings_or_stop()
 session = login_gate(
-    is_demo=not settings.has_credentials,
-    secrets=service.secrets_or_none(),
+    is_demo=uses_demo(settings),
+    secrets=connection.secrets_or_none(),
     url_paths=[spec.url_path for spec in navigation.PAGES],
 )
 page = st.navigation(navigation.pages_for(session.user), position="top")
-client = service.client_or_stop()  # the first call may start the embedded demo API
+client = connection.client_or_stop()  # the first call may start the embedded demo API
 
 filters, period = sidebar_filters()
-service.refresh_button(client)
+service.refresh_button(client, everything=ROLE_ADMIN in session.user.roles)
 session.account_menu()
 
 if client.is_demo:

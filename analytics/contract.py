@@ -32,8 +32,18 @@ class Metric(StrEnum):
         return self.value.replace("-", "_")
 
 
+class ApiVersion(StrEnum):
+    """Which surface of the API: today's developer docs, or the older v1.0.3 document."""
+
+    CURRENT = "current"
+    V1_0_3 = "1.0.3"
+
+
 class Dimension(StrEnum):
-    """How an aggregate metric is bucketed; SUMMARY is the path `/summary` (one total)."""
+    """How an aggregate metric is bucketed; SUMMARY is the path `/summary` (one total).
+
+    LOCATION is v1.0.3 only; COUNTRY and REGION replaced it (see `dimensions_of`).
+    """
 
     SUMMARY = "summary"
     MONTH = "month"
@@ -42,6 +52,8 @@ class Dimension(StrEnum):
     LOCATION = "location"
     DEVICE = "device"
     VIEW_SOURCE = "view-source"
+    COUNTRY = "country"
+    REGION = "region"
 
     @property
     def is_time(self) -> bool:
@@ -49,10 +61,31 @@ class Dimension(StrEnum):
 
 
 class PeakGranularity(StrEnum):
-    """Buckets of the peak concurrent viewers endpoints (minute is the API's default)."""
+    """Buckets of the peak concurrent viewers (and viewer-seconds) endpoints; minute is the
+    API's default. v1.0.3 knows minute and hour only (see `granularities_of`)."""
 
     MINUTE = "minute"
     HOUR = "hour"
+    DAY = "day"
+    MONTH = "month"
+
+
+ViewerSecondsGranularity = PeakGranularity  # the same four buckets, documented alike
+
+
+def dimensions_of(version: ApiVersion) -> tuple[Dimension, ...]:
+    """The breakdown dimensions (summary excluded) a version of the API accepts."""
+    common = (Dimension.MONTH, Dimension.DAY, Dimension.HOUR, Dimension.DEVICE)
+    if version is ApiVersion.V1_0_3:
+        return (*common, Dimension.LOCATION, Dimension.VIEW_SOURCE)
+    return (*common, Dimension.VIEW_SOURCE, Dimension.COUNTRY, Dimension.REGION)
+
+
+def granularities_of(version: ApiVersion) -> tuple[PeakGranularity, ...]:
+    """The peak granularities a version of the API accepts."""
+    if version is ApiVersion.V1_0_3:
+        return (PeakGranularity.MINUTE, PeakGranularity.HOUR)
+    return tuple(PeakGranularity)
 
 
 class DeviceClass(StrEnum):
@@ -75,6 +108,8 @@ class ViewType(StrEnum):
 # --- Paths (relative to the API's base URL, e.g. https://analytics-api.video.ibm.com/v1/) --------
 
 PEAK_VIEWER_NUMBERS_PATH = "peak-viewer-numbers"
+VIEWER_SECONDS_PATH = "viewer-seconds"  # current API only
+CHANNEL_PATH = "channel"  # `views/recorded/channel`, `viewer-seconds/recorded/channel`
 VIEWS_PATH = "views"
 VIEWERS_PATH = "viewers"
 SUMMARY_PATH = "summary"
@@ -89,6 +124,11 @@ def metric_path(metric: Metric, content_type: ContentType | None, dimension: Dim
     return "/".join(parts)
 
 
+def channel_path(base: str) -> str:
+    """`views/recorded/channel`: a list endpoint over the recorded videos of channels."""
+    return f"{base}/{ContentType.RECORDED.value}/{CHANNEL_PATH}"
+
+
 def list_path(base: str, content_type: ContentType | None) -> str:
     """`views`, `views/live`, `peak-viewer-numbers/recorded`: a list endpoint for a type."""
     return base if content_type is None else f"{base}/{content_type.value}"
@@ -99,3 +139,29 @@ def list_path(base: str, content_type: ContentType | None) -> str:
 PAGE_LIMIT_MAX = 10_000  # the largest `_limit` a list endpoint accepts
 PAGE_LIMIT_DEFAULT = 10  # what a list endpoint answers without `_limit`
 API_DEFAULT_TIME_ZONE = "America/Los_Angeles"  # how the API reads a time sent without an offset
+
+# --- Resource types and attribute names (the `type` of each item under `data`) -------------
+
+PEAK_SERIES_TYPE = "PeakSeries"
+PEAK_SUMMARY_TYPE = "PeakSummary"
+VIEWER_SECONDS_SERIES_TYPE = "ViewerSecondSeries"
+VIEWER_SECONDS_SUMMARY_TYPE = "ViewerSecondSummary"
+
+
+class SummaryIdKey(StrEnum):
+    """The id attribute of a summary item: the examples say `content_id`, one table `media_id`."""
+
+    CONTENT_ID = "content_id"
+    MEDIA_ID = "media_id"
+
+
+class SummaryTimeKey(StrEnum):
+    """The time attribute of a PeakSummary: the table says `timestamp`, the example `time`."""
+
+    TIMESTAMP = "timestamp"
+    TIME = "time"
+
+
+# --- Rate limiting ------------------------------------------------------------------------
+
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")

@@ -15,13 +15,18 @@ log = logging.getLogger(__name__)
 DEMO_CACHE_NAMESPACE = "embedded-demo"  # the demo gets a new port per process; keep one cache
 
 
+def uses_demo(settings: ApiSettings) -> bool:
+    """Whether `open_client` will use the embedded demo API: no credentials are configured."""
+    return not settings.has_credentials
+
+
 def open_client(settings: ApiSettings | None = None) -> AnalyticsClient:
     """A client for the configured account; without credentials, for the embedded demo API.
 
     The demo server (FastAPI, DuckDB) is imported and started only when it is needed.
     """
     settings = ApiSettings.from_env() if settings is None else settings
-    if settings.has_credentials:
+    if not uses_demo(settings):
         return AnalyticsClient(settings)
     from analytics.demo import embedded_demo_server
 

@@ -1,10 +1,12 @@
 """Peak viewers: how many watched at the same time, per content, and when the peak was."""
 
+from analytics.dashboard.context import page_context
 from analytics.dashboard.panels import peak_viewers
-from analytics.dashboard.ui import data_caption, page_context
+from analytics.dashboard.ui import data_caption
 
 context = page_context("Peak viewers", "Concurrent viewers per content, top contents drawn.")
 granularity, top = peak_viewers.choose(context.period)
+context = peak_viewers.limited(context, granularity)
 data = peak_viewers.load(context, granularity)
 
 peak_viewers.headline(context, data)

@@ -1,7 +1,7 @@
 """Viewer lookup: find a signed-in viewer and see what they watched, when and where."""
 
+from analytics.dashboard.context import page_context
 from analytics.dashboard.panels import viewer_lookup
-from analytics.dashboard.ui import page_context
 
 context = page_context("Viewer lookup", "One viewer's history in the selected period.")
 search = viewer_lookup.search_box()

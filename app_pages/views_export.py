@@ -1,7 +1,7 @@
 """Views export: the raw view segments of the period, previewed and downloadable as CSV."""
 
+from analytics.dashboard.context import page_context
 from analytics.dashboard.panels import views_export
-from analytics.dashboard.ui import page_context
 
 context = page_context("Views export", "Every view segment of the period, as the API lists them.")
 unfinished, inclusive = views_export.options()

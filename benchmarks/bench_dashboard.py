@@ -30,17 +30,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics.api import ApiSettings, Metric, MetricQuery, TimeRange
+from analytics.dashboard import connection, service
+from analytics.dashboard.users import UserRecord, hash_password, save_users_file
+from analytics.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from analytics.wiring import open_client
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from analytics.api import ApiSettings, Metric, MetricQuery, TimeRange, open_client  # noqa: E402
-from analytics.dashboard import service  # noqa: E402
-from analytics.dashboard.users import UserRecord, hash_password, save_users_file  # noqa: E402
-from analytics.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET  # noqa: E402
 
 PAGES = {
     "Overview": None,
@@ -145,7 +144,7 @@ def main() -> int:
 def run(server: DemoApi, args: argparse.Namespace) -> int:
     st.cache_data.clear()
     st.cache_resource.clear()
-    client = service.get_client()  # the app's own client (st.cache_resource is per process)
+    client = connection.get_client()  # the app's own client (st.cache_resource is per process)
     client.metric(WARM_UP)  # pre-fetch the access token
     # A server process has imported its modules after its first session: do that untimed. The
     # same AppTest is reused: a new one scans installed components first (~0.4 s of test

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from analytics.demo import DemoSettings, start_demo_server
 
 
@@ -89,8 +87,10 @@ def run(server, args, cold: float, warm: float) -> None:
             (f"{metric} by hour, 30 d, 10k/page", f"{metric}/hour",
              {**period(30), "_limit": 10_000}),
             (f"{metric} by month, {window} d", f"{metric}/month", period(window)),
-            (f"{metric} by location, {window} d", f"{metric}/location",
+            (f"{metric} by country, {window} d", f"{metric}/country",
              {**period(window), "_limit": 100}),
+            (f"{metric} by region, {window} d", f"{metric}/region",
+             {**period(window), "_limit": 1000}),
             (f"{metric} recorded by device, {window} d", f"{metric}/recorded/device",
              period(window)),
             (f"{metric} by view-source, {window} d", f"{metric}/view-source", period(window)),
@@ -102,6 +102,14 @@ def run(server, args, cold: float, warm: float) -> None:
          {**period(window), "granularity": "hour", "_limit": 10_000}),
         (f"peaks by hour, {window} d, -05:30", "peak-viewer-numbers/live",
          {**period(window, "-05:30"), "granularity": "hour", "_limit": 10_000}),
+        (f"peaks by day, {window} d", "peak-viewer-numbers",
+         {**period(window), "granularity": "day", "_limit": 10_000}),
+        ("viewer-seconds by minute, 1 d, 10k/page", "viewer-seconds",
+         {**period(1), "_limit": 10_000}),
+        ("viewer-seconds by hour, 7 d, 10k/page", "viewer-seconds",
+         {**period(7), "granularity": "hour", "_limit": 10_000}),
+        (f"viewer-seconds by day, {window} d", "viewer-seconds/recorded",
+         {**period(window), "granularity": "day", "_limit": 10_000}),
         (f"peaks by minute, {window} d, last page", "peak-viewer-numbers",
          {**period(window), "_limit": 10_000, "_page": 1}),
         (f"/views, {window} d, 10k rows, page 1", "views", {**period(window), "_limit": 10_000}),

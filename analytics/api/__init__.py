@@ -1,15 +1,18 @@
 """The API service module: typed queries -> HTTP (JWT, cache, retries, pages) -> DataFrames.
 
-Never imports streamlit, so the CLI and notebooks use it as the dashboard does:
+Never imports Streamlit or the demo server, so the CLI and notebooks use it as the dashboard
+does (`analytics.wiring.open_client` adds the demo API when no credentials are configured):
 
-    from analytics.api import open_client, MetricQuery, Metric, Dimension, TimeRange
-    client = open_client()          # credentials from the environment, else the demo API
+    from analytics.api import AnalyticsClient, ApiSettings, Dimension, Metric, MetricQuery
+    from analytics.api import TimeRange
+    client = AnalyticsClient(ApiSettings.from_env())  # credentials from the environment
     result = client.metric(MetricQuery(Metric.TOTAL_VIEWS, TimeRange(start, end), Dimension.DAY))
-    result.frame                    # dimension_type, point, value
+    result.frame                                      # dimension_type, point, value
 """
 
-from .client import AnalyticsClient, PageStream, Result, open_client
+from .client import AnalyticsClient, Result
 from .errors import ApiError, ApiUnavailableError, AuthError, ResponseFormatError
+from .pagination import PageStream
 from .queries import (
     ContentType,
     DeviceClass,
@@ -18,7 +21,10 @@ from .queries import (
     MetricQuery,
     PeakGranularity,
     PeakQuery,
+    PeakSummaryQuery,
     TimeRange,
+    ViewerSecondsQuery,
+    ViewerSecondsSummaryQuery,
     ViewersQuery,
     ViewsQuery,
     ViewType,
@@ -39,11 +45,13 @@ __all__ = [
     "PageStream",
     "PeakGranularity",
     "PeakQuery",
+    "PeakSummaryQuery",
     "ResponseFormatError",
     "Result",
     "TimeRange",
     "ViewType",
+    "ViewerSecondsQuery",
+    "ViewerSecondsSummaryQuery",
     "ViewersQuery",
     "ViewsQuery",
-    "open_client",
 ]

@@ -109,11 +109,18 @@ class TokenProvider:
         self._clock = clock
         self._lock = threading.Lock()
         self._token: AccessToken | None = None
+        self._method: str = settings.client_auth_method  # auto until one style worked
         self.fetch_count = 0  # tokens obtained so far (for tests and diagnostics)
+        self._issued: list[str] = []  # every token fetched (redacted wherever it is echoed)
         if settings.token:
             # A token issued elsewhere; with client credentials too, it is renewed when it
             # expires or is rejected, else it is used as it is until the API refuses it.
             self._token = _access_token(settings.token, None, clock())
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The settings' secrets and every token fetched so far."""
+        return (*self._settings.secrets, *self._issued)
 
     @property
     def can_refresh(self) -> bool:
@@ -153,20 +160,34 @@ class TokenProvider:
                 self._token = None
         return True
 
+    @property
+    def client_auth_method(self) -> str:
+        """How the secret is sent: `basic` or `form` once known (configured, or what worked
+        with `auto`), else `auto`."""
+        return self._method
+
     def _fetch(self) -> AccessToken:
-        settings = self._settings
-        assert settings.client_id
-        assert settings.client_secret
-        form = {"grant_type": "client_credentials", "token_type": "jwt"}
-        auth = None
-        if settings.client_auth_method == "basic":
-            auth = (settings.client_id, settings.client_secret)
+        """A new token. With IBM_VIDEO_TOKEN_AUTH=auto the secret goes by HTTP Basic (as IBM's
+        docs say), and once by the form body when that is refused as invalid_client; the style
+        that worked is used from then on.
+        """
+        if self._method != "auto":
+            response = self._request(self._method)
         else:
-            form |= {"client_id": settings.client_id, "client_secret": settings.client_secret}
-        logger.debug("Requesting an access token from %s", settings.token_url)
-        response = self._post(settings.token_url, data=form, auth=auth)
+            response = self._request("basic")
+            if _refused_client(response):
+                logger.info("The token endpoint refused HTTP Basic; sending the secret in the form")
+                response.close()
+                fallback = self._request("form")
+                if _refused_client(fallback):
+                    raise self._token_error(fallback, tried="basic and form")
+                response = fallback
+                if fallback.status_code == 200:
+                    self._method = "form"
+            elif response.status_code == 200:
+                self._method = "basic"
         if response.status_code != 200:
-            raise self._token_error(response)
+            raise self._token_error(response, tried=self._method)
         try:
             payload = response.json()
             value = payload["access_token"]
@@ -178,17 +199,37 @@ class TokenProvider:
                 "Unexpected answer from the token endpoint",
                 "it did not contain an access_token",
             ) from None
+        self._issued.append(value)
         now = self._clock()
         token = _access_token(value, payload.get("expires_in"), now)
         self.fetch_count += 1
         logger.info("Obtained an access token valid for %.0f s", token.expires_at - now)
         return token
 
-    def _token_error(self, response: requests.Response) -> ApiError:
-        error = api_error_from_body(response.status_code, response.content, self._settings.secrets)
+    def _request(self, method: str) -> requests.Response:
+        """POST the client-credentials request with the secret sent by `method`."""
+        settings = self._settings
+        assert settings.client_id
+        assert settings.client_secret
+        form = {"grant_type": "client_credentials", "token_type": "jwt"}
+        auth = None
+        if method == "basic":
+            auth = (settings.client_id, settings.client_secret)
+        else:
+            form |= {"client_id": settings.client_id, "client_secret": settings.client_secret}
+        logger.debug("Requesting an access token from %s (%s)", settings.token_url, method)
+        return self._post(settings.token_url, data=form, auth=auth)
+
+    def _token_error(self, response: requests.Response, tried: str) -> ApiError:
+        error = api_error_from_body(response.status_code, response.content, self.secrets)
         if response.status_code in (400, 401, 403):
-            detail = redact(error.detail, self._settings.secrets)
+            detail = redact(error.detail, self.secrets)
             hint = "check IBM_VIDEO_CLIENT_ID and IBM_VIDEO_CLIENT_SECRET"
+            if error.title == "invalid_client":
+                hint += (
+                    f", and IBM_VIDEO_TOKEN_AUTH (the secret was sent by {tried}; "
+                    "basic, form or auto)"
+                )
             if error.title in ("invalid_grant", "invalid_request", "unsupported_grant_type"):
                 hint = "the token endpoint refused the client-credentials request"
             return AuthError(
@@ -201,3 +242,21 @@ class TokenProvider:
                 error.status, "The token endpoint is unavailable", error.detail
             )
         return error
+
+
+def _refused_client(response: requests.Response) -> bool:
+    """A 400/401 `invalid_client`: the endpoint found no (or wrong) client credentials."""
+    if response.status_code not in (400, 401):
+        return False
+    try:
+        payload = response.json()
+    except ValueError:
+        return False
+    if not isinstance(payload, dict):
+        return False
+    if payload.get("error") == "invalid_client":
+        return True
+    errors = payload.get("errors")
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and "invalid_client" in (e.get("title"), e.get("code")) for e in errors
+    )

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import math
 import random
 import sqlite3
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
@@ -29,14 +26,27 @@ from requests.adapters import HTTPAdapter
 
 from . import frames
 from .auth import TokenProvider, account_key
-from .cache import expiry_seconds, open_cached_session, stale_response
+from .cache import cache_problem, expiry_seconds, open_cached_session, stale_response
 from .errors import (
+    ApiError,
     ApiUnavailableError,
     AuthError,
     api_error_from_body,
 )
-from .pages import ParsedPage, parse_page
-from .queries import MetricQuery, PeakQuery, Query, ViewersQuery, ViewsQuery
+from .page_bodies import ParsedPage, parse_page
+from .pagination import ListPage, OnProgress, PageStream, RepeatedViews
+from .queries import (
+    Dimension,
+    MetricQuery,
+    PeakQuery,
+    PeakSummaryQuery,
+    Query,
+    ViewerSecondsQuery,
+    ViewerSecondsSummaryQuery,
+    ViewersQuery,
+    ViewsQuery,
+)
+from .rate_limit import RateLimit, RateLimitExceeded, rate_limit_for
 from .settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -53,7 +63,6 @@ MAX_ATTEMPTS = 10
 CACHE_ERRORS = (sqlite3.Error, RedisError)
 USER_AGENT = "ibm-video-analytics-dashboard/0.1 (+python-requests)"
 
-OnProgress = Callable[[int, int], None]  # (pages_done, pages_total)
 T = TypeVar("T")
 
 
@@ -67,19 +76,7 @@ class Result:
     stale: bool  # served from an expired cache entry because the API failed
     total_count: int  # the API's pagination count
     segments: pd.DataFrame | None = None  # viewers only
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list endpoint, already converted (T: a frame, or frames for viewers)."""
-
-    number: int
-    content: T
-    rows: int
-    count: int | None  # the pagination count the API reported (None if it did not)
-    fetched_at: datetime
-    from_cache: bool
-    stale: bool
+    incomplete_records: int = 0  # records with a missing point/value/id (<NA> in the frame)
 
 
 @dataclass(frozen=True)
@@ -92,72 +89,41 @@ class Fetched:
     stale: bool
 
 
-class PageStream(Iterator[T]):
-    """Iterates the converted pages of one query in order, fetching ahead a bounded number.
+class AnalyticsClient:
+    """Typed access to the Analytics API v1 for one account.
 
-    After the first page its attributes say how much there is: total_count, pages_total.
-    `from_cache`, `stale` and `fetched_at` describe the pages delivered so far.
+    `analytics.wiring.open_client` decides which account (or the demo API) to use; build one
+    directly when the account is known. `session`, if given, is the transport for every request
+    (its adapters are mounted on the cached session too), so tests need no server; the client
+    closes it with itself.
     """
 
-    def __init__(self, pages: Iterator[Page[T]], on_progress: OnProgress | None = None) -> None:
-        self._pages = pages
-        self._on_progress = on_progress
-        self.total_count: int | None = None
-        self.pages_total: int | None = None
-        self.pages_done = 0
-        self.rows_done = 0
-        self.from_cache = True
-        self.stale = False
-        self.fetched_at: datetime | None = None
-
-    def __next__(self) -> T:
-        page = next(self._pages)
-        if self.pages_done == 0:
-            self.total_count = page.count if page.count is not None else page.rows
-        self.pages_done += 1
-        self.rows_done += page.rows
-        self.from_cache = self.from_cache and page.from_cache
-        self.stale = self.stale or page.stale
-        if self.fetched_at is None or page.fetched_at < self.fetched_at:
-            self.fetched_at = page.fetched_at
-        if self._on_progress is not None and self.pages_total is not None:
-            self._on_progress(self.pages_done, self.pages_total)
-        return page.content
-
-    def close(self) -> None:
-        """Stop fetching (pages already requested finish in the background)."""
-        close = getattr(self._pages, "close", None)
-        if close is not None:
-            close()
-
-    def __enter__(self) -> PageStream[T]:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class AnalyticsClient:
-    """Typed access to the Analytics API v1 for one account. Use `open_client()` to make one."""
-
-    def __init__(self, settings: ApiSettings, *, is_demo: bool = False) -> None:
+    def __init__(
+        self,
+        settings: ApiSettings,
+        *,
+        is_demo: bool = False,
+        session: requests.Session | None = None,
+    ) -> None:
         if not settings.has_credentials:
             raise ValueError(
                 "No API credentials: set IBM_VIDEO_CLIENT_ID and IBM_VIDEO_CLIENT_SECRET "
-                "(or IBM_VIDEO_ANALYTICS_TOKEN), or use open_client() for the demo API"
+                "(or IBM_VIDEO_ANALYTICS_TOKEN)"
             )
         self.settings = settings
         self.is_demo = is_demo
         self.account_key = account_key(settings)
         self._timeout = (settings.connect_timeout, settings.read_timeout)
-        self._http = _session(requests.Session(), settings)  # token endpoint, uncached sends
-        self._cache = (
-            _session(open_cached_session(settings, self.account_key), settings)
-            if settings.cache_enabled
-            else None
-        )
+        # The token endpoint and uncached sends; the cache's session shares its transport.
+        self._http = _session(session or requests.Session(), settings, transport=session)
+        cached = open_cached_session(settings, self.account_key) if settings.cache_enabled else None
+        self._cache = None if cached is None else _session(cached, settings, transport=session)
+        self._cache_warned = False
         self._tokens = TokenProvider(settings, post=self._post_token)
         self._in_flight = threading.BoundedSemaphore(max(8, settings.concurrency * 2))
+        self._rate_limit = rate_limit_for(self.account_key)
+        # Which of `country` / `location` this account's API answers, once one was refused.
+        self._place_dimension: dict[Dimension, Dimension] = {}
 
     def __repr__(self) -> str:
         host = urlsplit(self.settings.api_url).netloc
@@ -175,6 +141,13 @@ class AnalyticsClient:
             self._cache.close()
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never show in a message or a log: the configured secrets and every access
+        token this client fetched (for `errors.redact`).
+        """
+        return self._tokens.secrets
+
+    @property
     def token_fetches(self) -> int:
         """Access tokens obtained so far by this client (diagnostics, tests)."""
         return self._tokens.fetch_count
@@ -187,8 +160,25 @@ class AnalyticsClient:
     # --- queries ---------------------------------------------------------------------------
 
     def metric(self, q: MetricQuery) -> Result:
-        """total-views, unique-devices or authenticated-viewers, as a summary or by dimension."""
+        """total-views, unique-devices or authenticated-viewers, as a summary or by dimension.
+
+        `country` (current API) and `location` (v1.0.3) both answer countries: when the API
+        refuses the one asked for, the other is asked instead, and remembered for this account.
+        """
         _check(q, MetricQuery)
+        asked = replace(q, dimension=self._place_dimension.get(q.dimension, q.dimension))
+        try:
+            return self._metric(asked)
+        except ApiError as error:
+            other = PLACE_DIMENSIONS.get(asked.dimension)
+            if other is None or error.status != 400 or error.parameter != "dimension":
+                raise
+        logger.info("The API refused dimension %s; asking for %s", asked.dimension, other)
+        result = self._metric(replace(q, dimension=other))
+        self._place_dimension[q.dimension] = other
+        return result
+
+    def _metric(self, q: MetricQuery) -> Result:
         stream = self._stream(q, lambda body: parse_page(body, "metric", q.tz, q.dimension))
         return _result(stream, [*stream], lambda: frames.metric_frame([], q.dimension, q.tz))
 
@@ -196,6 +186,31 @@ class AnalyticsClient:
         _check(q, PeakQuery)
         stream = self._stream(q, lambda body: parse_page(body, "peak", q.tz))
         return _result(stream, [*stream], lambda: frames.peak_frame([], q.tz))
+
+    def viewer_seconds(self, q: ViewerSecondsQuery) -> Result:
+        """Seconds watched per content and bucket (current API only; v1.0.3 answers 404)."""
+        _check(q, ViewerSecondsQuery)
+        stream = self._stream(q, lambda body: parse_page(body, "peak", q.tz))
+        return _result(stream, [*stream], lambda: frames.peak_frame([], q.tz))
+
+    def peak_summary(self, q: PeakSummaryQuery) -> Result:
+        """One content's highest peak and when: content_type, content_id, time, value."""
+        return self._summary(q, PeakSummaryQuery, timed=True)
+
+    def viewer_seconds_summary(self, q: ViewerSecondsSummaryQuery) -> Result:
+        """One content's seconds watched in the period: content_type, content_id, value."""
+        return self._summary(q, ViewerSecondsSummaryQuery, timed=False)
+
+    def _summary(self, q: PeakSummaryQuery, kind: type, *, timed: bool) -> Result:
+        if type(q) is not kind:  # a ViewerSecondsSummaryQuery is a PeakSummaryQuery too
+            raise ValueError(f"expected a {kind.__name__}, got {type(q).__name__}")
+
+        def parse(body: bytes) -> ParsedPage:
+            frame = frames.summary_body_frame(body, q.tz, timed=timed)
+            return ParsedPage(frame, len(frame), None)
+
+        stream = self._stream(q, parse)
+        return _result(stream, [*stream], lambda: frames.summary_frame([], q.tz, timed=timed))
 
     def views(self, q: ViewsQuery, on_progress: OnProgress | None = None) -> Result:
         """Every view segment of the period in one frame (use iter_views for big exports)."""
@@ -207,7 +222,9 @@ class AnalyticsClient:
     ) -> PageStream[pd.DataFrame]:
         """The view segments page by page (constant memory: a bounded number of pages ahead)."""
         _check(q, ViewsQuery)
-        return self._stream(q, lambda body: parse_page(body, "view", q.tz), on_progress)
+        return self._stream(
+            q, lambda body: parse_page(body, "view", q.tz), on_progress, dedupe=RepeatedViews()
+        )
 
     def viewers(self, q: ViewersQuery, on_progress: OnProgress | None = None) -> Result:
         """One row per viewer; Result.segments holds their segments."""
@@ -223,6 +240,7 @@ class AnalyticsClient:
             result.stale,
             result.total_count,
             segments,
+            result.incomplete_records,
         )
 
     def iter_viewers(
@@ -247,58 +265,18 @@ class AnalyticsClient:
         q: Query,
         parse: Callable[[bytes], ParsedPage],
         on_progress: OnProgress | None = None,
+        dedupe: Callable[[T], T] | None = None,
     ) -> PageStream[T]:
-        stream: PageStream[T] = PageStream(iter(()), on_progress)
-        stream._pages = self._pages(q, parse, stream)
-        return stream
-
-    def _pages(
-        self, q: Query, parse: Callable[[bytes], ParsedPage], stream: PageStream[T]
-    ) -> Iterator[Page[T]]:
-        """Page 1, then the rest: known from `count`, fetched concurrently (bounded), in order.
-
-        Page URLs are built here from the base URL, the query and _page/_limit; the API's
-        pagination hrefs are never followed (the documented ones are relative and inconsistent).
-        """
+        """The query's pages; their URLs are the base URL, the query and _page/_limit."""
         limit = self.settings.page_limit
         expire_after = expiry_seconds(q.time_range, self.settings)
         url = urljoin(self.settings.api_url, q.path)
         params = q.params()
 
-        def fetch(number: int) -> Page[T]:
+        def fetch(number: int) -> ListPage[T]:
             return self._fetch_page(url, params, number, limit, expire_after, parse)
 
-        first = fetch(1)
-        if first.count is None:  # no count: walk pages one by one until a short one
-            stream.pages_total = 1
-            yield first
-            page = first
-            while page.rows >= limit:
-                page = fetch(page.number + 1)
-                stream.pages_total = page.number
-                yield page
-            return
-
-        pages_total = max(1, math.ceil(first.count / limit))
-        stream.pages_total = pages_total
-        yield first
-        if pages_total == 1:
-            return
-        workers = min(self.settings.concurrency, pages_total - 1)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analytics-page")
-        pending: deque[Future[Page[T]]] = deque()
-        next_number = 2
-        try:
-            while next_number <= pages_total or pending:
-                # Read ahead at most `workers` pages: memory stays bounded while the caller writes.
-                while next_number <= pages_total and len(pending) < workers:
-                    pending.append(pool.submit(fetch, next_number))
-                    next_number += 1
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
+        return PageStream(fetch, limit, self.settings.concurrency, on_progress, dedupe=dedupe)
 
     def _fetch_page(
         self,
@@ -308,11 +286,11 @@ class AnalyticsClient:
         limit: int,
         expire_after: int,
         parse: Callable[[bytes], ParsedPage],
-    ) -> Page[Any]:
+    ) -> ListPage[Any]:
         page_params = {**params, "_page": str(number), "_limit": str(limit)}
         fetched = self._get(url, page_params, expire_after)
         parsed = parse(fetched.body)
-        return Page(
+        return ListPage(
             number=number,
             content=parsed.content,
             rows=parsed.rows,
@@ -320,6 +298,8 @@ class AnalyticsClient:
             fetched_at=fetched.created_at,
             from_cache=fetched.from_cache,
             stale=fetched.stale,
+            last_page=parsed.last_page,
+            has_next=parsed.has_next,
         )
 
     # --- HTTP ------------------------------------------------------------------------------
@@ -340,7 +320,7 @@ class AnalyticsClient:
                     timeout=self._timeout,
                 )
             except CACHE_ERRORS as exc:
-                logger.warning("The API cache failed (%s); asking the API", type(exc).__name__)
+                self._cache_failed(exc)
                 cache = None
             else:
                 if cached.status_code == 200:
@@ -352,7 +332,7 @@ class AnalyticsClient:
             try:
                 return self._get_upstream(url, params, expire_after, cache)
             except CACHE_ERRORS as exc:
-                logger.warning("The API cache failed (%s); asking the API", type(exc).__name__)
+                self._cache_failed(exc)
                 cache = None
                 return self._get_upstream(url, params, expire_after, None)
         except ApiUnavailableError as error:
@@ -370,6 +350,12 @@ class AnalyticsClient:
                 stale.created_at.isoformat(timespec="seconds"),
             )
             return _fetched(stale, stale.content, stale=True)
+
+    def _cache_failed(self, exc: BaseException) -> None:
+        """Report a failing cache once per client (then quietly); the request goes to the API."""
+        level = logging.DEBUG if self._cache_warned else logging.WARNING
+        self._cache_warned = True
+        logger.log(level, "The API cache failed (%s); asking the API", cache_problem(exc))
 
     def _get_upstream(
         self, url: str, params: dict[str, str], expire_after: int, cache: Any | None
@@ -390,10 +376,10 @@ class AnalyticsClient:
                     reauthenticated = True
                     continue
                 raise self._unauthorized(response)
-            raise api_error_from_body(response.status_code, response.content, self.settings.secrets)
+            raise api_error_from_body(response.status_code, response.content, self.secrets)
 
     def _unauthorized(self, response: requests.Response) -> AuthError:
-        error = api_error_from_body(401, response.content, self.settings.secrets)
+        error = api_error_from_body(401, response.content, self.secrets)
         if self.settings.uses_static_token:
             return AuthError(
                 401,
@@ -407,12 +393,39 @@ class AnalyticsClient:
             error.detail or "check that this client may use the Analytics API",
         )
 
+    def _wait_for_rate_limit(self) -> None:
+        """Take this request's turn in the account's rate limit (see rate_limit.py)."""
+        try:
+            self._rate_limit.wait_turn(time.time, time.sleep, self.settings.rate_limit_wait)
+        except RateLimitExceeded as exc:
+            raise ApiUnavailableError(
+                429,
+                "The Analytics API's rate limit is used up",
+                f"it frees requests in {exc.seconds:.0f} s, more than "
+                f"ANALYTICS_API_RATE_LIMIT_WAIT ({self.settings.rate_limit_wait:.0f} s)",
+            ) from None
+
+    def rate_limit_wait_seconds(self) -> float:
+        """How long requests of this account are waiting for the API's rate limit now (0: not
+        waiting), for a "waiting for the API's rate limit (N s)" message.
+        """
+        return self._rate_limit.wait_seconds(time.time())
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The account's rate limit, shared by every client of it in this process (its
+        `add_listener(callback)` reports each wait as it starts).
+        """
+        return self._rate_limit
+
     def _post_token(self, url: str, **kwargs: Any) -> requests.Response:
         return self._send(self._http, "POST", url, **kwargs)
 
     def _send(self, session: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
-        """Send with retries: exponential backoff with full jitter on 429/502/503/504 and
-        connection errors, honouring Retry-After, within settings.retry_seconds in total.
+        """Send with retries: exponential backoff with full jitter on 502/503/504 and
+        connection errors, honouring Retry-After, within settings.retry_seconds in total; a 429
+        waits (with every thread of the account) until the rate limit resets, up to
+        settings.rate_limit_wait. Every request first takes its turn in the account's rate limit.
         Returns the last response (the caller maps non-200 answers to errors).
         """
         deadline = time.monotonic() + self.settings.retry_seconds
@@ -420,6 +433,7 @@ class AnalyticsClient:
         attempt = 0
         while True:
             attempt += 1
+            self._wait_for_rate_limit()
             started = time.monotonic()
             try:
                 with self._in_flight:
@@ -427,6 +441,7 @@ class AnalyticsClient:
                     if kwargs.get("stream"):
                         _read_whole_body(response)
             except RETRY_EXCEPTIONS as exc:
+                self._rate_limit.observe(0, {}, time.time())
                 reason = _connection_problem(exc, self.settings.read_timeout)
                 delay = _backoff(attempt)
                 logger.info("%s %s: %s (attempt %d)", method, path, reason, attempt)
@@ -446,10 +461,32 @@ class AnalyticsClient:
                 elapsed,
                 " (cache)" if getattr(response, "from_cache", False) else "",
             )
+            fresh = not getattr(response, "from_cache", False)
+            self._rate_limit.observe(
+                response.status_code, response.headers if fresh else {}, time.time()
+            )
             if response.status_code not in RETRY_STATUSES:
                 return response
             delay = _retry_after(response)
             delay = _backoff(attempt) if delay is None else delay + random.uniform(0, 0.1)
+            if response.status_code == 429:
+                if attempt >= MAX_ATTEMPTS or delay > self.settings.rate_limit_wait:
+                    logger.warning(
+                        "%s %s: HTTP 429, giving up after %d attempts (the rate limit frees "
+                        "requests in %.0f s; ANALYTICS_API_RATE_LIMIT_WAIT is %.0f s)",
+                        method,
+                        path,
+                        attempt,
+                        delay,
+                        self.settings.rate_limit_wait,
+                    )
+                    return response
+                logger.info(
+                    "%s %s: HTTP 429, waiting %.2f s for the rate limit", method, path, delay
+                )
+                response.close()
+                self._rate_limit.block(time.time() + delay)  # the wait: at the next turn
+                continue
             if attempt >= MAX_ATTEMPTS or time.monotonic() + delay > deadline:
                 logger.warning(
                     "%s %s: HTTP %d, giving up after %d attempts",
@@ -466,35 +503,26 @@ class AnalyticsClient:
             time.sleep(delay)
 
 
-def open_client(settings: ApiSettings | None = None) -> AnalyticsClient:
-    """A client for the configured account; without credentials, for the embedded demo API."""
-    settings = ApiSettings.from_env() if settings is None else settings
-    if settings.has_credentials:
-        return AnalyticsClient(settings)
-    from analytics.demo import embedded_demo_server  # only when needed: it pulls in FastAPI
-
-    server = embedded_demo_server()
-    logger.info(
-        "No API credentials configured; using the demo Analytics API at %s", server.base_url
-    )
-    demo = settings.with_changes(
-        api_url=server.base_url,
-        token_url=server.token_url,
-        client_id=server.client_id,
-        client_secret=server.client_secret,
-        token=None,
-    )
-    return AnalyticsClient(demo, is_demo=True)
+# The two names of "by country": `country` in the current API, `location` in v1.0.3.
+PLACE_DIMENSIONS = {Dimension.COUNTRY: Dimension.LOCATION, Dimension.LOCATION: Dimension.COUNTRY}
 
 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _session(session: requests.Session, settings: ApiSettings) -> Any:
-    """Connection pools big enough for the concurrent page fetches of several queries."""
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(16, settings.concurrency * 4))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+def _session(
+    session: requests.Session, settings: ApiSettings, *, transport: requests.Session | None
+) -> Any:
+    """Our headers, and the given transport's adapters; without one, connection pools big
+    enough for the concurrent page fetches of several queries.
+    """
+    if transport is None:
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(16, settings.concurrency * 4))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+    elif transport is not session:
+        for prefix, transport_adapter in transport.adapters.items():
+            session.mount(prefix, transport_adapter)
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
     return session
@@ -569,7 +597,7 @@ def _fetched(response: requests.Response, body: bytes, *, stale: bool = False) -
 
 def _viewers_only(page: ParsedPage) -> ParsedPage:
     viewers, _segments = page.content
-    return ParsedPage(viewers, page.rows, page.count)
+    return replace(page, content=viewers)
 
 
 def _concat(parts: list[pd.DataFrame], empty: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -590,4 +618,5 @@ def _result(
         from_cache=stream.from_cache and stream.pages_done > 0,
         stale=stream.stale,
         total_count=stream.total_count or 0,
+        incomplete_records=frames.incomplete_records(parts),
     )

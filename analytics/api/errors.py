@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "***"
+MIN_SECRET_LENGTH = 4  # shorter values are not worth hiding (and would mangle every message)
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The forms a secret travels in and an upstream may echo: raw, URL-encoded (path and form
+    style), JSON-escaped.
+    """
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+    }
+
+
+def basic_credentials(user: str, password: str) -> str:
+    """The base64 part of an HTTP Basic Authorization header, as requests builds it."""
+    raw = f"{user}:{password}"
+    try:
+        encoded = raw.encode("latin1")
+    except UnicodeEncodeError:
+        encoded = raw.encode("utf-8")
+    return base64.b64encode(encoded).decode("ascii")
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of a secret in text (defence in depth for upstream messages)."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+    """Replace every occurrence of a secret, in any of its `secret_forms`, in text (defence in
+    depth for upstream messages); longer forms first, so no tail of one is left behind.
+    """
+    forms = {form for secret in secrets if secret for form in secret_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= MIN_SECRET_LENGTH:
+            text = text.replace(form, REDACTED)
     return text
 
 
@@ -82,6 +111,15 @@ class ResponseFormatError(ApiError):
 
     def __init__(self, detail: str, status: int = 200) -> None:
         super().__init__(status, "Unexpected response from the Analytics API", detail)
+
+
+class TooManyPagesError(ApiError):
+    """A list query would need more pages than the client reads for one query (a wrong count,
+    an API that never sends a short page, or simply too much data for one export).
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(0, "Too many pages", detail)
 
 
 def status_title(status: int) -> str:

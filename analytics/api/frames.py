@@ -1,13 +1,19 @@
 """The API's JSON records -> pandas DataFrames with fixed columns and explicit dtypes.
 
 Parsing is tolerant where the documentation is inconsistent (ids as strings or integers, a
-missing device_info, extra fields) and strict where a wrong value would mislead (a missing or
-unreadable timestamp, count or id raises ResponseFormatError naming the record).
+missing device_info, extra fields, `media_id` for `content_id`, `timestamp` for `time`) and
+strict where a wrong value would mislead (a missing or unreadable timestamp of a view raises
+ResponseFormatError naming the record). One record with a null or unreadable `point`, `value`,
+`content_id` or `viewer_identifier` (TOLERANT) does not fail its page: the value is missing
+(<NA>, never an invented 0) and the frame's `attrs["incomplete_records"]` counts such records.
+A date-only time (`2024-03-31`) is that calendar day's midnight in the query's zone.
 Every frame builder returns the same columns and dtypes for an empty list of records.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,8 +29,17 @@ NULLABLE_INT = "Int64"
 BOOL = "bool"
 TIME = "time"  # tz-aware datetime64[us, tz]; the zone is the query's
 
-METRIC_COLUMNS: dict[str, str] = {"dimension_type": STR, "point": STR, "value": INT}
-PEAK_COLUMNS: dict[str, str] = {"content_type": STR, "content_id": INT, "time": TIME, "value": INT}
+METRIC_COLUMNS: dict[str, str] = {"dimension_type": STR, "point": STR, "value": NULLABLE_INT}
+# ViewerSecondSummary; PeakSeries, ViewerSecondSeries and PeakSummary add `time`.
+VIEWER_SECONDS_SUMMARY_COLUMNS: dict[str, str] = {
+    "content_type": STR,
+    "content_id": NULLABLE_INT,
+    "value": NULLABLE_INT,
+}
+PEAK_COLUMNS: dict[str, str] = {"content_type": STR, "content_id": NULLABLE_INT, "time": TIME}
+PEAK_COLUMNS["value"] = NULLABLE_INT
+VIEWER_SECONDS_COLUMNS = PEAK_COLUMNS  # ViewerSecondSeries: the same attributes
+INCOMPLETE = "incomplete_records"  # frame.attrs key: records with a missing TOLERANT value
 VIEWER_COLUMNS: dict[str, str] = {
     "viewer_identifier": STR,
     "videos_watched": INT,
@@ -67,12 +82,26 @@ SEGMENT_COLUMNS: dict[str, str] = {
 }
 # Columns that must be present and readable in every record (None: may be missing / null).
 REQUIRED = {
-    "metric": ("point", "value"),
-    "peak": ("content_id", "time", "value"),
+    "metric": (),
+    "peak": ("time",),
+    "summary": (),
     "view": ("content_type", "content_id", "started_at"),
-    "viewer": ("viewer_identifier", "videos_watched"),
+    "viewer": ("videos_watched",),
     "segment": ("content_type", "content_id", "started_at"),
 }
+# Columns whose null or unreadable value makes the record incomplete (<NA>), not the page fail.
+TOLERANT = {
+    "metric": ("point", "value"),
+    "peak": ("content_id", "value"),
+    "summary": ("content_id", "time", "value"),
+    "view": (),
+    "viewer": ("viewer_identifier",),
+    "segment": (),
+}
+# Other names the documentation gives an attribute (PeakSummary: `media_id`, `timestamp`).
+ALIASES = {"content_id": "media_id", "time": "timestamp"}
+LOCAL_DATES = ("metric", "peak", "summary")  # kinds whose date-only times are local dates
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def time_dtype(tz: str) -> pd.DatetimeTZDtype:
@@ -103,7 +132,9 @@ def _strings(values: list[Any]) -> pd.Series:
     return pd.Series(values, dtype=object).astype(STR)
 
 
-def _ints(values: list[Any], kind: str, name: str, nullable: bool) -> pd.Series:
+def _ints(
+    values: list[Any], kind: str, name: str, nullable: bool, lenient: bool = False
+) -> pd.Series:
     if all(type(v) is int for v in values):  # the common case, fast
         return pd.Series(
             np.asarray(values, dtype=np.int64), dtype=NULLABLE_INT if nullable else INT
@@ -113,6 +144,8 @@ def _ints(values: list[Any], kind: str, name: str, nullable: bool) -> pd.Series:
         if value is None or value == "":
             if not nullable:
                 raise _fail(kind, name, index, value, "an integer")
+            converted.append(None)
+        elif lenient and not _is_int(value):
             converted.append(None)
         elif isinstance(value, bool):
             raise _fail(kind, name, index, value, "an integer")
@@ -127,6 +160,16 @@ def _ints(values: list[Any], kind: str, name: str, nullable: bool) -> pd.Series:
     if nullable:
         return pd.Series(pd.array(converted, dtype=NULLABLE_INT))
     return pd.Series(np.asarray(converted, dtype=np.int64), dtype=INT)
+
+
+def _is_int(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, int) or (
+        isinstance(value, str) and value.strip().lstrip("-").isdigit()
+    )
 
 
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
@@ -148,14 +191,32 @@ def _bools(values: list[Any], kind: str, name: str) -> pd.Series:
     return pd.Series(np.asarray(converted, dtype=bool), dtype=BOOL)
 
 
-def _times(values: list[Any], tz: str, kind: str, name: str, required: bool) -> pd.Series:
+def _times(
+    values: list[Any], tz: str, kind: str, name: str, required: bool, lenient: bool = False
+) -> pd.Series:
+    if kind in LOCAL_DATES:
+        values = [_local_date(v, tz) for v in values]
     raw = pd.Series(values, dtype=object)
     parsed = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
     bad = parsed.isna() if required else parsed.isna() & raw.notna()
+    if lenient:
+        bad[:] = False
     if bad.any():
         index = int(np.flatnonzero(bad.to_numpy())[0])
         raise _fail(kind, name, index, values[index], "an ISO 8601 date-time")
     return parsed.dt.tz_convert(tz).astype(time_dtype(tz))
+
+
+def _local_date(value: object, tz: str) -> object:
+    """A date-only time is that calendar day's midnight in `tz` (not UTC midnight)."""
+    if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
+        try:
+            day = pd.Timestamp(value.strip())
+        except ValueError:
+            return value
+        local = day.tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
+        return local.isoformat()
+    return value
 
 
 def _frame(
@@ -165,28 +226,44 @@ def _frame(
     tz: str,
 ) -> pd.DataFrame:
     required = REQUIRED[kind]
+    tolerant = TOLERANT[kind]
     plain = [name for name in columns if name not in DEVICE_COLUMNS]
     # One pass over the records with C-level lookups (map(dict.get)) is ~3x faster than a
     # comprehension per column; pages hold up to 10 000 records.
     values_by_column = dict(zip(plain, _columns(records, plain), strict=True))
     if DEVICE_COLUMNS.keys() <= columns.keys():
         values_by_column.update(_device_families(records))
+    for name, alias in ALIASES.items():
+        if name in values_by_column and None in values_by_column[name]:
+            values_by_column[name] = [
+                record.get(alias) if value is None else value
+                for record, value in zip(records, values_by_column[name], strict=True)
+            ]
     data: dict[str, pd.Series] = {}
+    incomplete = np.zeros(len(records), dtype=bool)
     for name, dtype in columns.items():
         values = values_by_column[name]
         is_required = name in required
+        lenient = name in tolerant
         if dtype == STR:
             if is_required and any(v is None for v in values):
                 index = values.index(None)
                 raise _fail(kind, name, index, None, "a value")
+            if lenient:
+                values = [v if isinstance(v, (str, int, float)) else None for v in values]
             data[name] = _strings(values)
         elif dtype in (INT, NULLABLE_INT):
-            data[name] = _ints(values, kind, name, nullable=dtype == NULLABLE_INT)
+            nullable = dtype == NULLABLE_INT
+            data[name] = _ints(values, kind, name, nullable=nullable, lenient=lenient)
         elif dtype == BOOL:
             data[name] = _bools(values, kind, name)
         elif dtype == TIME:
-            data[name] = _times(values, tz, kind, name, required=is_required)
-    return pd.DataFrame(data, copy=False)
+            data[name] = _times(values, tz, kind, name, required=is_required, lenient=lenient)
+        if lenient and len(records):
+            incomplete |= data[name].isna().to_numpy(dtype=bool)
+    frame = pd.DataFrame(data, copy=False)
+    frame.attrs[INCOMPLETE] = int(incomplete.sum())
+    return frame
 
 
 def _columns(records: Sequence[dict[str, Any]], names: list[str]) -> list[list[Any]]:
@@ -226,7 +303,29 @@ def metric_frame(records: Sequence[dict[str, Any]], dimension: Dimension, tz: st
 
 
 def peak_frame(records: Sequence[dict[str, Any]], tz: str) -> pd.DataFrame:
+    """content_type, content_id, time, value (PeakSeries and ViewerSecondSeries alike)."""
     return _frame(records, PEAK_COLUMNS, "peak", tz)
+
+
+def summary_frame(records: Sequence[dict[str, Any]], tz: str, *, timed: bool) -> pd.DataFrame:
+    """content_type, content_id, [time,] value of PeakSummary (timed) / ViewerSecondSummary;
+    `media_id` and `timestamp` are read as `content_id` and `time`."""
+    columns = PEAK_COLUMNS if timed else VIEWER_SECONDS_SUMMARY_COLUMNS
+    return _frame(records, columns, "summary", tz)
+
+
+def summary_body_frame(body: bytes, tz: str, *, timed: bool) -> pd.DataFrame:
+    """A summary endpoint's body (zero or one item, `"pagination": {}`) as summary_frame."""
+    try:
+        data = json.loads(body)["data"]
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise ResponseFormatError("the body is not JSON with a 'data' list") from None
+    return summary_frame(attributes(data, "summary"), tz, timed=timed)
+
+
+def incomplete_records(parts: Sequence[pd.DataFrame]) -> int:
+    """Records with a missing TOLERANT value in these pages' frames."""
+    return sum(int(part.attrs.get(INCOMPLETE, 0)) for part in parts)
 
 
 def views_frame(records: Sequence[dict[str, Any]], tz: str) -> pd.DataFrame:

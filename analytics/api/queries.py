@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +16,8 @@ from analytics.contract import (
     PAGE_LIMIT_DEFAULT,
     PAGE_LIMIT_MAX,
     PEAK_VIEWER_NUMBERS_PATH,
+    SUMMARY_PATH,
+    VIEWER_SECONDS_PATH,
     VIEWERS_PATH,
     VIEWS_PATH,
     ContentType,
@@ -24,6 +26,7 @@ from analytics.contract import (
     Metric,
     PeakGranularity,
     ViewType,
+    channel_path,
     list_path,
     metric_path,
 )
@@ -38,13 +41,19 @@ __all__ = [
     "MetricQuery",
     "PeakGranularity",
     "PeakQuery",
+    "PeakSummaryQuery",
     "Query",
     "TimeRange",
     "ViewType",
+    "ViewerSecondsQuery",
+    "ViewerSecondsSummaryQuery",
     "ViewersQuery",
     "ViewsQuery",
 ]
 
+
+MAX_CONTENT_ID_DIGITS = 18  # every id below 10**18 fits the API's 64-bit ids
+MAX_CONTENT_IDS = 200  # ids of one query: ~4 KB of URL, under common request-line limits
 
 # --- Query objects --------------------------------------------------------------------------
 # Frozen (hashable) dataclasses, validated and normalised in __post_init__ so that a query that
@@ -69,29 +78,69 @@ def _optional_content_type(value: object) -> ContentType | None:
     return _enum_value(ContentType, value, "content_type")  # type: ignore[return-value]
 
 
-def _content_ids(value: object, content_type: ContentType | None) -> tuple[int, ...]:
+def _content_ids(
+    value: object, content_type: ContentType | None, parameter: str = "content_ids"
+) -> tuple[int, ...]:
     if value is None:
         return ()
     if isinstance(value, (str, bytes, int, Mapping)) or not isinstance(value, Iterable):
-        raise ValueError(f"content_ids: expected a sequence of integer ids, got {value!r}")
-    ids = {_content_id(item) for item in value}
+        raise ValueError(f"{parameter}: expected a sequence of integer ids, got {value!r}")
+    items = list(value)
+    if len(items) > MAX_CONTENT_IDS:
+        raise ValueError(f"{parameter}: at most {MAX_CONTENT_IDS} ids, got {len(items)}")
+    ids = {_content_id(item, parameter) for item in items}
     if ids and content_type is None:
-        raise ValueError("content_ids: content ids need a content_type (live or recorded)")
+        raise ValueError(f"{parameter}: content ids need a content_type (live or recorded)")
     return tuple(sorted(ids))
 
 
-def _content_id(item: object) -> int:
+def _content_id(item: object, parameter: str = "content_ids") -> int:
     if isinstance(item, bool):
-        raise ValueError(f"content_ids: {item!r} is not an integer id")
+        raise ValueError(f"{parameter}: {item!r} is not an integer id")
     if isinstance(item, int):
         number = item
     elif isinstance(item, str) and item.strip().isdigit() and item.strip().isascii():
+        if len(item.strip().lstrip("0")) > MAX_CONTENT_ID_DIGITS:  # before int(): it is slow
+            raise ValueError(
+                f"{parameter}: {item.strip()[:24]}... has more than {MAX_CONTENT_ID_DIGITS} digits"
+            )
         number = int(item.strip())
     else:
-        raise ValueError(f"content_ids: {item!r} is not an integer id")
+        raise ValueError(f"{parameter}: {item!r} is not an integer id")
     if number <= 0:
-        raise ValueError(f"content_ids: {item!r} is not a positive integer id")
+        raise ValueError(f"{parameter}: {item!r} is not a positive integer id")
+    if number >= 10**MAX_CONTENT_ID_DIGITS:
+        raise ValueError(f"{parameter}: {number} has more than {MAX_CONTENT_ID_DIGITS} digits")
     return number
+
+
+def _scope(query: object) -> None:
+    """Validate content_type, content_ids and channel_ids of `query` (channels imply recorded)."""
+    _set = object.__setattr__
+    content_type = _optional_content_type(query.content_type)  # type: ignore[attr-defined]
+    channels = query.channel_ids  # type: ignore[attr-defined]
+    if channels is not None and not isinstance(channels, (str, bytes, int, Mapping)):
+        channels = list(channels) if isinstance(channels, Iterable) else channels
+    if channels:  # a channel's recorded videos: the channel endpoints know no other type
+        if content_type is ContentType.LIVE:
+            raise ValueError("channel_ids: channels scope recorded videos, not content_type live")
+        content_type = ContentType.RECORDED
+    channel_ids = _content_ids(channels, content_type, "channel_ids")
+    content_ids = _content_ids(query.content_ids, content_type)  # type: ignore[attr-defined]
+    if channel_ids and content_ids:
+        raise ValueError("content_ids and channel_ids: give one or the other, not both")
+    _set(query, "content_type", content_type)
+    _set(query, "content_ids", content_ids)
+    _set(query, "channel_ids", channel_ids)
+
+
+def _single_content(query: object) -> None:
+    """content_type (required) and one content_id, for the summary endpoints."""
+    _set = object.__setattr__
+    if query.content_type is None:  # type: ignore[attr-defined]
+        raise ValueError("content_type: a summary needs a content_type (live or recorded)")
+    _set(query, "content_type", _optional_content_type(query.content_type))  # type: ignore[attr-defined]
+    _set(query, "content_id", _content_id(query.content_id, "content_id"))  # type: ignore[attr-defined]
 
 
 def _time_zone(value: object) -> str:
@@ -112,8 +161,22 @@ def _flag(value: object, parameter: str) -> bool:
 
 
 def format_api_time(moment: datetime, tz: str) -> str:
-    """ISO 8601 with an explicit offset: `tz`'s offset at that instant (the API buckets in it)."""
-    local = moment.astimezone(ZoneInfo(tz))
+    """ISO 8601 with an explicit offset: `tz`'s offset at that instant (the API buckets in it).
+
+    The API takes whole-minute offsets only; local mean time (most zones before ~1883, e.g.
+    New York's -04:56:02) is sent at its offset rounded to the minute - the same instant.
+    ValueError when the instant cannot be written in `tz` (beyond year 1 or 9999).
+    """
+    try:
+        local = moment.astimezone(ZoneInfo(tz))
+        offset = local.utcoffset()
+        if offset is not None and offset.seconds % 60:
+            minutes = round(offset.total_seconds() / 60)
+            local = moment.astimezone(timezone(timedelta(minutes=minutes)))
+    except OverflowError:
+        raise ValueError(
+            f"time_range: {moment.isoformat()} is out of the supported range in {tz}"
+        ) from None
     return local.isoformat(timespec="seconds" if local.microsecond == 0 else "microseconds")
 
 
@@ -171,8 +234,13 @@ def _time_range(value: object) -> TimeRange:
     return value
 
 
-def _content_params(content_ids: tuple[int, ...]) -> dict[str, str]:
-    return {"content_id": ",".join(map(str, content_ids))} if content_ids else {}
+def _content_params(
+    content_ids: tuple[int, ...], channel_ids: tuple[int, ...] = ()
+) -> dict[str, str]:
+    params = {"content_id": ",".join(map(str, content_ids))} if content_ids else {}
+    if channel_ids:
+        params["channel_id"] = ",".join(map(str, channel_ids))
+    return params
 
 
 @dataclass(frozen=True)
@@ -194,6 +262,7 @@ class MetricQuery:
         _set(self, "content_type", _optional_content_type(self.content_type))
         _set(self, "content_ids", _content_ids(self.content_ids, self.content_type))
         _set(self, "tz", _time_zone(self.tz))
+        self.time_range.api_params(self.tz)  # ValueError if an end cannot be written in tz
 
     @property
     def path(self) -> str:
@@ -204,33 +273,87 @@ class MetricQuery:
 
 
 @dataclass(frozen=True)
-class PeakQuery:
-    """Peak concurrent viewers per minute or hour, per content."""
+class _SeriesQuery:
+    """A per-content series in minute, hour, day or month buckets (peaks, viewer-seconds).
+
+    `channel_ids` (current API): the recorded videos of those channels (content_type recorded).
+    """
 
     time_range: TimeRange
     granularity: PeakGranularity = PeakGranularity.MINUTE
     content_type: ContentType | None = None
     content_ids: tuple[int, ...] = ()
     tz: str = "UTC"
+    channel_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         _set = object.__setattr__
         _set(self, "time_range", _time_range(self.time_range))
         _set(self, "granularity", _enum_value(PeakGranularity, self.granularity, "granularity"))
-        _set(self, "content_type", _optional_content_type(self.content_type))
-        _set(self, "content_ids", _content_ids(self.content_ids, self.content_type))
+        _scope(self)
         _set(self, "tz", _time_zone(self.tz))
-
-    @property
-    def path(self) -> str:
-        return list_path(PEAK_VIEWER_NUMBERS_PATH, self.content_type)
+        self.time_range.api_params(self.tz)  # ValueError if an end cannot be written in tz
 
     def params(self) -> dict[str, str]:
         return {
             "granularity": self.granularity.value,
             **self.time_range.api_params(self.tz),
-            **_content_params(self.content_ids),
+            **_content_params(self.content_ids, self.channel_ids),
         }
+
+
+@dataclass(frozen=True)
+class PeakQuery(_SeriesQuery):
+    """Peak concurrent viewers per content and bucket (`channel_id` on the recorded path)."""
+
+    @property
+    def path(self) -> str:
+        return list_path(PEAK_VIEWER_NUMBERS_PATH, self.content_type)
+
+
+@dataclass(frozen=True)
+class ViewerSecondsQuery(_SeriesQuery):
+    """Seconds watched per content and bucket (current API only); channel scope has its own
+    path, `viewer-seconds/recorded/channel`."""
+
+    @property
+    def path(self) -> str:
+        if self.channel_ids:
+            return channel_path(VIEWER_SECONDS_PATH)
+        return list_path(VIEWER_SECONDS_PATH, self.content_type)
+
+
+@dataclass(frozen=True)
+class PeakSummaryQuery:
+    """One content's highest minute peak in the period and when (current API only)."""
+
+    time_range: TimeRange
+    content_type: ContentType
+    content_id: int
+    tz: str = "UTC"
+
+    base_path = PEAK_VIEWER_NUMBERS_PATH
+
+    def __post_init__(self) -> None:
+        _set = object.__setattr__
+        _set(self, "time_range", _time_range(self.time_range))
+        _single_content(self)
+        _set(self, "tz", _time_zone(self.tz))
+        self.time_range.api_params(self.tz)  # ValueError if an end cannot be written in tz
+
+    @property
+    def path(self) -> str:
+        return f"{list_path(self.base_path, self.content_type)}/{SUMMARY_PATH}"
+
+    def params(self) -> dict[str, str]:
+        return {**self.time_range.api_params(self.tz), "content_id": str(self.content_id)}
+
+
+@dataclass(frozen=True)
+class ViewerSecondsSummaryQuery(PeakSummaryQuery):
+    """One content's seconds watched in the period (current API only)."""
+
+    base_path = VIEWER_SECONDS_PATH
 
 
 @dataclass(frozen=True)
@@ -261,6 +384,7 @@ class ViewersQuery:
             _flag(self.list_unfinished_segments, "list_unfinished_segments"),
         )
         _set(self, "tz", _time_zone(self.tz))
+        self.time_range.api_params(self.tz)  # ValueError if an end cannot be written in tz
 
     @property
     def path(self) -> str:
@@ -287,12 +411,12 @@ class ViewsQuery:
     list_unfinished_segments: bool = True
     inclusive_range: bool = True
     tz: str = "UTC"
+    channel_ids: tuple[int, ...] = ()  # current API: the recorded videos of these channels
 
     def __post_init__(self) -> None:
         _set = object.__setattr__
         _set(self, "time_range", _time_range(self.time_range))
-        _set(self, "content_type", _optional_content_type(self.content_type))
-        _set(self, "content_ids", _content_ids(self.content_ids, self.content_type))
+        _scope(self)
         _set(
             self,
             "list_unfinished_segments",
@@ -300,15 +424,18 @@ class ViewsQuery:
         )
         _set(self, "inclusive_range", _flag(self.inclusive_range, "inclusive_range"))
         _set(self, "tz", _time_zone(self.tz))
+        self.time_range.api_params(self.tz)  # ValueError if an end cannot be written in tz
 
     @property
     def path(self) -> str:
+        if self.channel_ids:
+            return channel_path(VIEWS_PATH)
         return list_path(VIEWS_PATH, self.content_type)
 
     def params(self) -> dict[str, str]:
         return {
             **self.time_range.api_params(self.tz),
-            **_content_params(self.content_ids),
+            **_content_params(self.content_ids, self.channel_ids),
             "list_unfinished_segments": _bool_param(self.list_unfinished_segments),
             "inclusive_range": _bool_param(self.inclusive_range),
         }
@@ -318,4 +445,12 @@ def _bool_param(value: bool) -> str:
     return "true" if value else "false"
 
 
-Query = MetricQuery | PeakQuery | ViewersQuery | ViewsQuery
+Query = (
+    MetricQuery
+    | PeakQuery
+    | ViewerSecondsQuery
+    | PeakSummaryQuery
+    | ViewerSecondsSummaryQuery
+    | ViewersQuery
+    | ViewsQuery
+)

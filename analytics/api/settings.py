@@ -5,17 +5,21 @@ One frozen dataclass holds everything the client needs; secrets never show in it
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from analytics.config import ConfigSource, parse_bool, parse_duration, parse_float, parse_int
+
+from .errors import basic_credentials
+
 DEFAULT_API_URL = "https://analytics-api.video.ibm.com/v1/"
 DEFAULT_TOKEN_URL = "https://video.ibm.com/oauth2/token"  # noqa: S105 (a URL)
 
-ClientAuthMethod = Literal["form", "basic"]
+ClientAuthMethod = Literal["auto", "basic", "form"]
+CLIENT_AUTH_METHODS = ("auto", "basic", "form")
 
 # Environment variable (and secrets key) -> ApiSettings field.
 ENV_NAMES: dict[str, str] = {
@@ -36,7 +40,9 @@ ENV_NAMES: dict[str, str] = {
     "ANALYTICS_API_READ_TIMEOUT": "read_timeout",
     "ANALYTICS_API_RETRY_SECONDS": "retry_seconds",
     "ANALYTICS_API_CONCURRENCY": "concurrency",
+    "ANALYTICS_API_RATE_LIMIT_WAIT": "rate_limit_wait",
 }
+DURATION_FIELDS = frozenset({"rate_limit_wait"})
 SECRET_FIELDS = ("client_secret", "token")
 
 
@@ -61,7 +67,7 @@ class ApiSettings:
     """Everything the client needs to reach the Analytics API and cache its answers.
 
     Credentials: client credentials (client_id + client_secret, refreshable) or a static JWT
-    (token). With neither, `open_client` uses the embedded demo API.
+    (token). With neither, `analytics.wiring.open_client` uses the embedded demo API.
     """
 
     client_id: str | None = None
@@ -69,7 +75,9 @@ class ApiSettings:
     token: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_API_URL
     token_url: str = DEFAULT_TOKEN_URL
-    client_auth_method: ClientAuthMethod = "form"  # secret in the form body (works), or HTTP Basic
+    # Where the token request carries the secret: HTTP Basic (IBM's docs), the form body (what
+    # public clients report working), or auto: Basic, then the form once on invalid_client.
+    client_auth_method: ClientAuthMethod = "auto"
     cache_dir: Path = Path(".cache")
     cache_redis_url: str | None = field(default=None, repr=False)
     cache_namespace: str | None = None  # names the account's cache instead of the API URL
@@ -81,6 +89,7 @@ class ApiSettings:
     read_timeout: float = 120.0  # "the response might take a minute"
     retry_seconds: float = 60.0  # total time budget for retries of one request
     concurrency: int = 4  # pages fetched at once for one query
+    rate_limit_wait: float = 300.0  # longest wait for the API's rate limit before failing
     page_limit: int = 10_000  # _limit for list endpoints (the API's maximum)
 
     def __post_init__(self) -> None:
@@ -95,9 +104,10 @@ class ApiSettings:
             )
         _set(self, "api_url", _with_trailing_slash(self.api_url, "ANALYTICS_API_URL"))
         _with_trailing_slash(self.token_url, "IBM_VIDEO_TOKEN_URL")
-        if self.client_auth_method not in ("form", "basic"):
+        if self.client_auth_method not in CLIENT_AUTH_METHODS:
             raise ValueError(
-                f"IBM_VIDEO_TOKEN_AUTH: expected 'form' or 'basic', got {self.client_auth_method!r}"
+                "IBM_VIDEO_TOKEN_AUTH: expected 'form' or 'basic' or 'auto', "
+                f"got {self.client_auth_method!r}"
             )
         _set(self, "cache_dir", Path(self.cache_dir))
         if self.read_timeout < 90:
@@ -106,7 +116,13 @@ class ApiSettings:
             raise ValueError("page_limit: must be between 1 and 10000")
         if not 1 <= self.concurrency <= 16:
             raise ValueError("ANALYTICS_API_CONCURRENCY: must be between 1 and 16")
-        for name in ("cache_recent_ttl", "cache_ttl", "cache_stale_ttl", "retry_seconds"):
+        for name in (
+            "cache_recent_ttl",
+            "cache_ttl",
+            "cache_stale_ttl",
+            "retry_seconds",
+            "rate_limit_wait",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must not be negative")
 
@@ -121,8 +137,13 @@ class ApiSettings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The values that must never be logged, raised or cached (for redaction)."""
-        return tuple(v for v in (self.client_secret, self.token) if v)
+        """The values that must never be logged, raised or cached (for redaction): the secret,
+        the static token, and the Basic credentials made of the client id and secret.
+        """
+        basic = None
+        if self.client_id and self.client_secret:
+            basic = basic_credentials(self.client_id, self.client_secret)
+        return tuple(v for v in (self.client_secret, self.token, basic) if v)
 
     def __repr__(self) -> str:
         shown = []
@@ -147,41 +168,31 @@ class ApiSettings:
         """Settings from environment variables; `secrets` (e.g. st.secrets) fills the names the
         environment leaves unset. Raises ValueError naming the variable that is wrong.
         """
-        environ = os.environ if environ is None else environ
+        source = ConfigSource(environ, secrets)
         values: dict[str, Any] = {}
         for env_name, field_name in ENV_NAMES.items():
-            raw = environ.get(env_name)
-            if (raw is None or raw == "") and secrets is not None:
-                raw = _secret_value(secrets, env_name)
-            if raw is None or raw == "":
-                continue
-            values[field_name] = _convert(field_name, env_name, raw)
+            raw = source.raw(env_name)
+            if raw is not None:
+                values[field_name] = _convert(field_name, env_name, raw)
         return cls(**values)
 
 
-def _secret_value(secrets: Mapping[str, Any], name: str) -> Any:
-    try:
-        return secrets.get(name)
-    except Exception:  # st.secrets raises when no secrets.toml exists at all
-        return None
-
-
 def _convert(field_name: str, env_name: str, raw: Any) -> Any:
-    kind = {f.name: f.default for f in fields(ApiSettings)}[field_name]
+    """The variable's value as the field's type (the field's default says which)."""
+    kind = _DEFAULTS[field_name]
+    if field_name in DURATION_FIELDS:
+        return parse_duration(env_name, raw)
     if isinstance(kind, bool):
-        text = str(raw).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"{env_name}: expected true or false, got {raw!r}")
-    if isinstance(kind, (int, float)):
-        try:
-            return type(kind)(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"{env_name}: expected a number, got {raw!r}") from None
+        return parse_bool(env_name, raw)
+    if isinstance(kind, int):
+        return parse_int(env_name, raw)
+    if isinstance(kind, float):
+        return parse_float(env_name, raw)
     if isinstance(kind, Path):
-        return Path(str(raw))
+        return Path(str(raw).strip())
     if field_name == "client_auth_method":
         return str(raw).strip().lower()
-    return str(raw)
+    return str(raw).strip()
+
+
+_DEFAULTS = {f.name: f.default for f in fields(ApiSettings)}

@@ -8,20 +8,23 @@ run a real deployment with a guessable cookie key are ours.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
 import secrets as token_source
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
+from analytics.config import ConfigSource
+from analytics.dashboard.text import plain
 from analytics.dashboard.users import (
     DEFAULT_USERS_FILE,
     DEMO_PASSWORD,
@@ -31,7 +34,6 @@ from analytics.dashboard.users import (
     demo_user,
     hash_password,
     load_users,
-    secret_value,
 )
 
 log = logging.getLogger(__name__)
@@ -40,15 +42,9 @@ KNOWN_DEFAULT_COOKIE_KEYS = frozenset(
     {"some_key", "some_signature_key", "change-me", "replace-with-a-long-random-string"}
 )
 MIN_COOKIE_KEY_LENGTH = 32
-
-ENV_NAMES = {
-    "DASHBOARD_USERS_FILE": "users_file",
-    "DASHBOARD_COOKIE_NAME": "cookie_name",
-    "DASHBOARD_COOKIE_KEY": "cookie_key",
-    "DASHBOARD_COOKIE_EXPIRY_DAYS": "cookie_expiry_days",
-    "DASHBOARD_MAX_FAILED_LOGINS": "max_failed_logins",
-    "DASHBOARD_LOCKOUT_MINUTES": "lockout_minutes",
-}
+MIN_COOKIE_KEY_DISTINCT = 12  # a random key of 32+ characters has far more; "aaa..." has one
+MAX_USERNAME_LENGTH = 64  # the longest username `add-user` accepts
+Number = TypeVar("Number", int, float)
 
 
 @dataclass(frozen=True)
@@ -61,19 +57,34 @@ class AuthSettings:
     cookie_expiry_days: float = 7.0
     max_failed_logins: int = 5
     lockout_minutes: float = 15.0
+    # Shared login state (lockout counts, revoked logins) for several replicas.
+    redis_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
     ) -> AuthSettings:
-        """From environment variables; secrets.toml fills what the environment leaves unset."""
-        environ = os.environ if environ is None else environ
+        """From environment variables; secrets.toml fills what the environment leaves unset.
+
+        Raises ValueError naming the variable that is wrong.
+        """
+        source = ConfigSource(environ, secrets)
         values: dict[str, Any] = {}
-        for env_name, field_name in ENV_NAMES.items():
-            raw = environ.get(env_name) or (secret_value(secrets, env_name) if secrets else None)
-            if raw in (None, ""):
-                continue
-            values[field_name] = _convert(field_name, env_name, raw)
+        if (users_file := source.text("DASHBOARD_USERS_FILE")) is not None:
+            values["users_file"] = Path(users_file)
+        if (cookie_name := source.text("DASHBOARD_COOKIE_NAME")) is not None:
+            values["cookie_name"] = cookie_name
+        if (cookie_key := source.raw("DASHBOARD_COOKIE_KEY")) is not None:
+            values["cookie_key"] = str(cookie_key)
+        if (days := source.number("DASHBOARD_COOKIE_EXPIRY_DAYS")) is not None:
+            values["cookie_expiry_days"] = _at_least(0, "DASHBOARD_COOKIE_EXPIRY_DAYS", days)
+        if (failures := source.integer("DASHBOARD_MAX_FAILED_LOGINS")) is not None:
+            values["max_failed_logins"] = _at_least(1, "DASHBOARD_MAX_FAILED_LOGINS", failures)
+        if (minutes := source.number("DASHBOARD_LOCKOUT_MINUTES")) is not None:
+            values["lockout_minutes"] = _at_least(0, "DASHBOARD_LOCKOUT_MINUTES", minutes)
+        redis_url = source.text("DASHBOARD_REDIS_URL") or source.text("ANALYTICS_CACHE_REDIS_URL")
+        if redis_url:
+            values["redis_url"] = redis_url
         return cls(**values)
 
     def cookie_key_problem(self) -> str | None:
@@ -85,23 +96,19 @@ class AuthSettings:
             return "DASHBOARD_COOKIE_KEY still has its example/default value."
         if len(key) < MIN_COOKIE_KEY_LENGTH:
             return f"DASHBOARD_COOKIE_KEY is shorter than {MIN_COOKIE_KEY_LENGTH} characters."
+        if len(set(key)) < MIN_COOKIE_KEY_DISTINCT:
+            return (
+                f"DASHBOARD_COOKIE_KEY is guessable: it has fewer than {MIN_COOKIE_KEY_DISTINCT} "
+                "different characters."
+            )
         return None
 
 
-def _convert(field_name: str, env_name: str, raw: Any) -> Any:
-    try:
-        if field_name == "users_file":
-            return Path(str(raw))
-        if field_name in ("cookie_expiry_days", "lockout_minutes"):
-            value: Any = float(raw)
-        elif field_name == "max_failed_logins":
-            value = int(raw)
-        else:
-            return str(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{env_name}: expected a number, got {raw!r}") from None
-    if value < 0 or (field_name == "max_failed_logins" and value < 1):
-        raise ValueError(f"{env_name}: must be a positive number, got {raw!r}")
+def _at_least(lowest: int, name: str, value: Number) -> Number:
+    """`value`, or ValueError naming the variable when it is below `lowest`."""
+    if value < lowest:
+        rule = "must not be negative" if lowest == 0 else f"must be at least {lowest}"
+        raise ValueError(f"{name}: {rule}, got {value!r}")
     return value
 
 
@@ -109,39 +116,208 @@ def _convert(field_name: str, env_name: str, raw: Any) -> Any:
 
 
 class LoginThrottle:
-    """Locks a username for a while after too many failed logins in a row.
+    """Locks a username for a while after too many login attempts that failed.
 
     Kept in memory per server process (shared by all sessions); the count resets on success.
     Unknown usernames are counted like known ones, so the lockout does not reveal which exist.
+    An attempt is counted (`reserve`) BEFORE its password is checked, atomically with the lock
+    check, so concurrent attempts cannot all pass the check first. At most `max_names` usernames
+    are remembered (the least recently tried go first); their attempts expire with the window.
     """
 
-    def __init__(self, max_failures: int = 5, lockout_seconds: float = 900.0) -> None:
+    def __init__(
+        self, max_failures: int = 5, lockout_seconds: float = 900.0, max_names: int = 10_000
+    ) -> None:
         self.max_failures = max_failures
         self.lockout_seconds = lockout_seconds
-        self._failures: dict[str, list[float]] = {}
+        self.max_names = max_names
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._failures)
 
     def seconds_locked(self, username: str, now: float | None = None) -> float:
         """How long `username` stays locked (0 when it may try)."""
         now = time.monotonic() if now is None else now
         with self._lock:
+            return self._wait(self._recent(username, now), now)
+
+    def reserve(self, username: str, now: float | None = None) -> float:
+        """Count an attempt now, unless locked: 0 when counted (go ahead), else the wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
             recent = self._recent(username, now)
-            if len(recent) < self.max_failures:
-                return 0.0
-            return max(0.0, recent[-1] + self.lockout_seconds - now)
+            wait = self._wait(recent, now)
+            if wait > 0:
+                return wait
+            self._remember(username, [*recent, now])
+            return 0.0
 
     def record_failure(self, username: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
-            self._failures[username] = [*self._recent(username, now), now]
+            self._remember(username, [*self._recent(username, now), now])
 
     def record_success(self, username: str) -> None:
         with self._lock:
             self._failures.pop(username, None)
 
+    def _wait(self, recent: list[float], now: float) -> float:
+        if len(recent) < self.max_failures:
+            return 0.0
+        return max(0.0, recent[-1] + self.lockout_seconds - now)
+
+    def _remember(self, username: str, attempts: list[float]) -> None:
+        self._failures[username] = attempts
+        self._failures.move_to_end(username)
+        while len(self._failures) > self.max_names:
+            self._failures.popitem(last=False)
+
     def _recent(self, username: str, now: float) -> list[float]:
         # Failures older than the lockout window no longer count.
         return [t for t in self._failures.get(username, []) if now - t < self.lockout_seconds]
+
+
+# Atomic "drop expired attempts, refuse when locked, else count this one" on a sorted set of
+# attempt times; Redis's own clock, so replicas agree. Returns the wait in seconds (0: counted).
+_RESERVE_SCRIPT = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local window = tonumber(ARGV[1])
+local most = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= most then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  return tostring(math.max(tonumber(last[2]) + window - now, 0.000001))
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return '0'
+"""
+
+
+class RedisLoginThrottle:
+    """The same lockout kept in Redis, so every replica of the dashboard counts together.
+
+    One sorted set of attempt times per username (hashed), expiring with the lockout window:
+    the table is bounded by time. If Redis fails, the process's own LoginThrottle takes over.
+    """
+
+    KEY_PREFIX = "ibm-video-analytics:dashboard:login-attempts:"
+
+    def __init__(
+        self, redis_url: str, max_failures: int = 5, lockout_seconds: float = 900.0
+    ) -> None:
+        import redis
+
+        self.max_failures = max_failures
+        self.lockout_seconds = lockout_seconds
+        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+        self._reserve = self._redis.register_script(_RESERVE_SCRIPT)
+        self._fallback = LoginThrottle(max_failures, lockout_seconds)
+
+    def _key(self, username: str) -> str:
+        return self.KEY_PREFIX + hashlib.sha256(username.encode("utf-8")).hexdigest()
+
+    def reserve(self, username: str, now: float | None = None) -> float:
+        try:
+            wait = self._reserve(
+                keys=[self._key(username)],
+                args=[self.lockout_seconds, self.max_failures, token_source.token_hex(8)],
+            )
+        except Exception as error:  # Redis down: lock per process rather than not at all
+            log.warning("The login lockout store failed (%s); counting in this process", error)
+            return self._fallback.reserve(username, now)
+        return float(wait)
+
+    def seconds_locked(self, username: str, now: float | None = None) -> float:
+        try:
+            key = self._key(username)
+            attempts = self._redis.zrange(key, -self.max_failures, -1, withscores=True)
+            server_time = self._redis.time()
+        except Exception:
+            return self._fallback.seconds_locked(username, now)
+        current = server_time[0] + server_time[1] / 1_000_000
+        recent = [score for _, score in attempts if current - score < self.lockout_seconds]
+        if len(recent) < self.max_failures:
+            return 0.0
+        return max(0.0, recent[-1] + self.lockout_seconds - current)
+
+    def record_failure(self, username: str, now: float | None = None) -> None:
+        self.reserve(username, now)
+
+    def record_success(self, username: str) -> None:
+        self._fallback.record_success(username)
+        try:
+            self._redis.delete(self._key(username))
+        except Exception:
+            log.warning("The login lockout store failed; could not reset a count")
+
+
+class LoginRevocations:
+    """Logins ended by logging out: per username, the moment of the last logout.
+
+    A re-login cookie issued before that moment no longer signs anyone in, so a cookie copied
+    before logout is worthless afterwards (in every browser of that user). Kept in Redis when
+    configured, so every replica agrees; else in this process (at most `max_names` users).
+    """
+
+    KEY_PREFIX = "ibm-video-analytics:dashboard:logged-out:"
+
+    def __init__(self, redis_url: str | None = None, max_names: int = 10_000) -> None:
+        self.max_names = max_names
+        self._local: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+        self._redis = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(
+                redis_url, socket_timeout=5, socket_connect_timeout=5
+            )
+
+    def _key(self, username: str) -> str:
+        return self.KEY_PREFIX + hashlib.sha256(username.encode("utf-8")).hexdigest()
+
+    def revoke(self, username: str, keep_seconds: float, now: float | None = None) -> None:
+        """End every login of `username` made until now (remembered for `keep_seconds`)."""
+        moment = time.time() if now is None else now
+        with self._lock:
+            self._local[username] = moment
+            self._local.move_to_end(username)
+            while len(self._local) > self.max_names:
+                self._local.popitem(last=False)
+        if self._redis is not None:
+            try:
+                self._redis.set(self._key(username), repr(moment), ex=max(1, int(keep_seconds)))
+            except Exception as error:
+                log.warning("The login revocation store failed (%s); this process only", error)
+
+    def revoked_at(self, username: str) -> float | None:
+        """When `username` last logged out (None: never, or long enough ago to be forgotten)."""
+        with self._lock:
+            local = self._local.get(username)
+        shared = None
+        if self._redis is not None:
+            try:
+                value = self._redis.get(self._key(username))
+                shared = float(value) if value is not None else None
+            except Exception:
+                log.warning("The login revocation store failed; using this process's list")
+        known = [moment for moment in (local, shared) if moment is not None]
+        return max(known) if known else None
+
+    def is_revoked(self, token: Mapping[str, Any], expiry_days: float) -> bool:
+        """True when the cookie `token` was issued before its user's last logout."""
+        username = token.get("username")
+        expires = token.get("exp_date")
+        if not isinstance(username, str) or not isinstance(expires, (int, float)):
+            return True
+        revoked = self.revoked_at(username.strip().lower())
+        issued = float(expires) - expiry_days * 86_400
+        return revoked is not None and issued <= revoked
 
 
 class LockedOutError(Exception):
@@ -150,9 +326,10 @@ class LockedOutError(Exception):
 
 def throttled(
     login: Callable[..., Any],
-    throttle: LoginThrottle,
+    throttle: LoginThrottle | RedisLoginThrottle,
     known_users: Mapping[str, UserRecord],
     on_success: Callable[[str], None] | None = None,
+    revoked: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> Callable[..., Any]:
     """Wrap streamlit-authenticator's controller login with the lockout.
 
@@ -163,9 +340,14 @@ def throttled(
         username: str | None = None, password: str | None = None, *args: Any, **kwargs: Any
     ) -> Any:
         if not username:  # re-login from the cookie
+            token = kwargs.get("token")
+            if revoked is not None and isinstance(token, Mapping) and revoked(token):
+                return False  # logged out since this cookie was made
             return login(username, password, *args, **kwargs)
         name = username.strip().lower()
-        wait = throttle.seconds_locked(name)
+        if len(name) > MAX_USERNAME_LENGTH:  # no such user; not worth a password check
+            raise LoginError("Username or password is incorrect.")
+        wait = throttle.reserve(name)  # counted before the password is checked
         if wait > 0:
             raise LockedOutError(
                 f"Too many failed logins for this username. Try again in {int(wait // 60) + 1} "
@@ -180,8 +362,7 @@ def throttled(
             throttle.record_success(name)
             if on_success is not None:
                 on_success(name)
-        else:
-            throttle.record_failure(name)
+        else:  # the attempt was counted by reserve()
             log.warning("failed login for a username (%d chars)", len(name))
         return succeeded
 
@@ -204,8 +385,46 @@ _DELETE_COOKIE = "auth_delete_cookie_pending"
 
 
 @st.cache_resource(show_spinner=False)
-def _process_throttle(max_failures: int, lockout_seconds: float) -> LoginThrottle:
+def _process_throttle(
+    max_failures: int, lockout_seconds: float, redis_url: str | None = None
+) -> LoginThrottle | RedisLoginThrottle:
+    if redis_url:
+        return RedisLoginThrottle(redis_url, max_failures, lockout_seconds)
     return LoginThrottle(max_failures, lockout_seconds)
+
+
+@st.cache_resource(show_spinner=False)
+def _process_revocations(redis_url: str | None = None) -> LoginRevocations:
+    return LoginRevocations(redis_url)
+
+
+def _safe_cookies(authenticator: Any, expiry_days: float) -> None:
+    """A malformed login cookie (another algorithm, `alg: none`, garbage) means "not signed
+    in" instead of an exception; the cookie is written SameSite=Strict, and Secure over HTTPS.
+    """
+    model = authenticator.cookie_controller.cookie_model
+    decode = model._token_decode
+
+    def tolerant_decode() -> Any:
+        try:
+            token = decode()
+        except Exception:  # jwt.InvalidTokenError and anything else a forged cookie causes
+            return False
+        if not isinstance(token, Mapping) or not isinstance(token.get("exp_date"), (int, float)):
+            return False
+        return token
+
+    model._token_decode = tolerant_decode
+    manager = model.cookie_manager
+    write = manager.set
+    secure = str(getattr(st.context, "url", "") or "").startswith("https://")
+
+    def set_cookie(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("secure", secure)
+        kwargs.setdefault("same_site", "strict")
+        return write(*args, **kwargs)
+
+    manager.set = set_cookie
 
 
 @st.cache_resource(show_spinner=False)
@@ -246,17 +465,32 @@ class Session:
 
     user: UserRecord
     authenticator: Any = field(repr=False)
+    on_logout: Callable[[str], None] | None = field(default=None, repr=False)
 
     def account_menu(self) -> None:
         """Who is signed in and a logout button, at the bottom of the sidebar."""
         with st.sidebar:
             st.divider()
             roles = ", ".join(self.user.roles)
-            st.caption(f"Signed in as **{self.user.name}** ({roles})")
+            st.caption(f"Signed in as **{plain(self.user.name)}** ({roles})")
             self.authenticator.logout("Log out", location="sidebar", key="logout-button")
         if not st.session_state.get("authentication_status"):
+            if self.on_logout is not None:
+                self.on_logout(self.user.username)  # cookies made before now stop working
+            forget_user_state()
             st.session_state[_DELETE_COOKIE] = True
             st.rerun()
+
+
+# Session state that belongs to the signed-in user (searches, prepared exports, the calls log,
+# viewer picks): forgotten at logout, so the next user of the tab starts clean. The sidebar
+# filters and page choices (`filter_`, `url_`) are the link's and stay.
+USER_STATE_PREFIXES = ("viewer_lookup_", "viewer-choice:", "views_export_", "service_query_log")
+
+
+def forget_user_state() -> None:
+    for key in [key for key in st.session_state if str(key).startswith(USER_STATE_PREFIXES)]:
+        del st.session_state[key]
 
 
 def login_gate(
@@ -315,15 +549,27 @@ def login_gate(
         auto_hash=False,
     )
     controller = authenticator.authentication_controller
-    throttle = _process_throttle(settings.max_failed_logins, settings.lockout_minutes * 60)
-    controller.login = throttled(
-        controller.login, throttle, users, on_success=_remember_to_set_cookie
+    throttle = _process_throttle(
+        settings.max_failed_logins, settings.lockout_minutes * 60, settings.redis_url
     )
+    revocations = _process_revocations(settings.redis_url)
+    expiry_days = settings.cookie_expiry_days
+    _safe_cookies(authenticator, expiry_days)
+    controller.login = throttled(
+        controller.login,
+        throttle,
+        users,
+        on_success=_remember_to_set_cookie,
+        revoked=lambda token: revocations.is_revoked(token, expiry_days),
+    )
+
+    def logged_out(username: str) -> None:
+        revocations.revoke(username, keep_seconds=expiry_days * 86_400 + 60)
 
     if signed_in:
         if st.session_state.pop(_SET_COOKIE, False):
             authenticator.cookie_controller.set_cookie()
-        return Session(signed_in, authenticator)
+        return Session(signed_in, authenticator, on_logout=logged_out)
     if st.session_state.get("authentication_status"):  # as someone no longer configured
         authenticator.logout(location="unrendered")
     login_page.run()
@@ -340,8 +586,8 @@ def _remember_to_set_cookie(_username: str) -> None:
 def _login_page(authenticator: Any, *, demo_account: bool) -> None:
     if st.session_state.pop(_DELETE_COOKIE, False):
         authenticator.cookie_controller.delete_cookie()
-    page = st.empty()
-    with page.container():
+    login_area = st.empty()
+    with login_area.container():
         _, middle, _ = st.columns([1, 2, 1])
         with middle:
             st.title("IBM Video Analytics")
@@ -365,11 +611,11 @@ def _login_page(authenticator: Any, *, demo_account: bool) -> None:
                     },
                 )
             except (LockedOutError, LoginError) as error:
-                st.error(str(error))
+                st.error(plain(str(error)))
             status = st.session_state.get("authentication_status")
             if status is False:
                 st.error("Username or password is incorrect.")
     if st.session_state.get("authentication_status"):
-        page.empty()
+        login_area.empty()
         st.rerun()
     st.stop()

@@ -13,6 +13,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from analytics.dashboard.tables import Peak, wall_times
+from analytics.dashboard.text import hover_safe
 
 PRIMARY = "#0F62FE"
 PREVIOUS = "#8D8D8D"
@@ -170,7 +171,7 @@ def choropleth(table: pd.DataFrame, *, value_label: str, height: int = 420) -> g
             locations=located["iso_alpha3"],
             locationmode="ISO-3",
             z=located["value"],
-            text=located["label"],
+            text=located["label"].map(hover_safe),
             colorscale="Blues",
             marker_line_color="white",
             marker_line_width=0.5,
@@ -215,10 +216,10 @@ def peak_lines(
             go.Scatter(
                 x=wall_times(rows["time"]),
                 y=rows["value"],
-                name=str(content),
+                name=hover_safe(content),
                 mode="lines",
                 line=dict(color=PALETTE[index % len(PALETTE)], width=1.8),
-                hovertemplate=f"%{{y:,}}<extra>{content}</extra>",
+                hovertemplate=f"%{{y:,}}<extra>{_template_safe(content)}</extra>",
             )
         )
     if peak is not None:
@@ -234,13 +235,15 @@ def peak_lines(
                 name="Overall peak",
                 mode="markers",
                 marker=dict(color="#DA1E28", size=12, symbol="star"),
-                hovertemplate=f"Overall peak: %{{y:,}}<extra>{peak.content}</extra>",
+                hovertemplate="Overall peak: %{y:,}<extra>"
+                + _template_safe(peak.content)
+                + "</extra>",
             )
         )
         figure.add_annotation(
             x=when,
             y=peak.value,
-            text=f"Peak {peak.value:,} · {peak.content}<br>{when:%a %d %b %Y, %H:%M}",
+            text=f"Peak {peak.value:,} · {hover_safe(peak.content)}<br>{when:%a %d %b %Y, %H:%M}",
             showarrow=True,
             arrowhead=2,
             ax=-60 if label_left else 60,
@@ -258,6 +261,11 @@ def peak_lines(
     return figure
 
 
+def _template_safe(text: object) -> str:
+    """Text inside a Plotly hovertemplate: tags shown as text, no %{...} placeholders."""
+    return hover_safe(text).replace("%{", "%​{")
+
+
 def _wall_time(moment: datetime | pd.Timestamp) -> pd.Timestamp:
     when = pd.Timestamp(moment)
     return when.tz_localize(None) if when.tzinfo else when
@@ -273,6 +281,7 @@ def viewer_timeline(frame: pd.DataFrame, *, height: int | None = None) -> go.Fig
     end = wall_times(frame["drawn_until"])
     span = max(end.max() - start.min(), pd.Timedelta(minutes=10))
     drawn = frame.assign(
+        content=frame["content"].map(hover_safe),
         start=start,
         end=end.where(end - start >= span / 250, start + span / 250),
         started=frame["started_at"].dt.strftime("%a %d %b %Y, %H:%M:%S"),

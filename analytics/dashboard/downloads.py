@@ -9,6 +9,7 @@ their offset.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import pandas as pd
@@ -16,12 +17,21 @@ import pandas as pd
 from analytics.api.export import iso_strings
 from analytics.dashboard.periods import Period
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", " ")
+
+
+def is_risky(text: str) -> bool:
+    """True when a spreadsheet could read `text` as a formula: it starts with a trigger, also
+    after Unicode normalisation (fullwidth ＝ is =) or after leading blanks and line breaks."""
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    normal = unicodedata.normalize("NFKC", text[:64])
+    return normal.startswith(FORMULA_TRIGGERS) or normal.lstrip().startswith(FORMULA_TRIGGERS)
 
 
 def neutralise(text: str) -> str:
     """A text cell a spreadsheet will not evaluate."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    return "'" + text if is_risky(text) else text
 
 
 def _safe_column(column: pd.Series) -> pd.Series:
@@ -35,7 +45,7 @@ def _safe_column(column: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         return column
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-        risky = column.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+        risky = column.map(lambda cell: isinstance(cell, str) and is_risky(cell)).astype(bool)
         return column.where(~risky, "'" + column)
     # Mixed columns: only the strings need care; numbers inside keep their type.
     return column.map(lambda cell: neutralise(cell) if isinstance(cell, str) else cell)

@@ -1,14 +1,14 @@
 """The global sidebar filters and their mirror in the URL, so a copied link reproduces the view.
 
-The pure half (`Filters`, `filters_from_params`, `filters_to_params`) is plain Python and tested
-on its own; `sidebar_filters` draws the widgets, seeds them from `st.query_params` on a session's
-first run and writes the current choice back to the URL on every run.
+The pure half (`ReportFilters`, `filters_from_params`, `filters_to_params`) is plain Python and
+tested on its own; `sidebar_filters` draws the widgets, seeds them from `st.query_params` on a
+session's first run and writes the current choice back to the URL on every run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -16,13 +16,16 @@ import streamlit as st
 
 from analytics.api.queries import ContentType
 from analytics.dashboard.periods import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     Period,
     Preset,
-    now_in,
+    check_date_bounds,
     resolve_period,
     timezone_names,
     zone,
 )
+from analytics.dashboard.text import plain
 
 # URL parameter names of the global filters.
 RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, COMPARE = (
@@ -39,11 +42,16 @@ DEFAULT_PRESET = Preset.LAST_28_DAYS
 URL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 ALL_CONTENT = "all"
 MAX_CONTENT_IDS = 50
+MAX_CONTENT_ID_DIGITS = 19  # the largest 64-bit id has 19 digits
+MAX_CONTENT_IDS_TEXT = 1_000  # characters of the ids parameter or box
 
 
 @dataclass(frozen=True)
-class Filters:
-    """What the sidebar selects; hashable so it can be part of cache keys."""
+class ReportFilters:
+    """What every report page is about: the period, timezone, content and the comparison.
+
+    Chosen in the sidebar (and mirrored in the URL); hashable so it can be part of cache keys.
+    """
 
     tz: str = "UTC"
     preset: Preset = DEFAULT_PRESET
@@ -67,7 +75,7 @@ class Filters:
 class ParsedParams:
     """Filters read from a URL plus one message per parameter that had to be ignored."""
 
-    filters: Filters
+    filters: ReportFilters
     problems: list[str] = field(default_factory=list)
 
 
@@ -81,9 +89,13 @@ def _first(value: str | Sequence[str] | None) -> str | None:
 
 def parse_content_ids(text: str) -> tuple[int, ...]:
     """ "12, 34 56" -> (12, 34, 56); ValueError naming the parameter for anything else."""
+    if len(text) > MAX_CONTENT_IDS_TEXT:
+        raise ValueError(f"content ids: at most {MAX_CONTENT_IDS_TEXT} characters")
     tokens = [token for token in text.replace(",", " ").split() if token]
     ids: list[int] = []
     for token in tokens:
+        if len(token) > MAX_CONTENT_ID_DIGITS:
+            raise ValueError(f"content ids: an id has at most {MAX_CONTENT_ID_DIGITS} digits")
         if not (token.isascii() and token.isdigit()) or int(token) <= 0:
             raise ValueError(f"content ids: {token!r} is not a positive whole number")
         if int(token) not in ids:
@@ -135,6 +147,7 @@ def filters_from_params(
                 custom_end += timedelta(days=1)  # a bare end date includes that whole day
             if not custom_start < custom_end:
                 raise ValueError("the start must be before the end")
+            check_date_bounds(custom_start, custom_end)
         except ValueError as error:
             problems.append(f"Ignored the custom range in the link ({error}).")
             preset, custom_start, custom_end = DEFAULT_PRESET, None, None
@@ -162,7 +175,7 @@ def filters_from_params(
     if get[COMPARE]:
         compare = get[COMPARE].lower() not in ("0", "false", "off", "no")
 
-    filters = Filters(
+    filters = ReportFilters(
         tz=tz,
         preset=preset,
         custom_start=custom_start,
@@ -174,7 +187,7 @@ def filters_from_params(
     return ParsedParams(filters, problems)
 
 
-def filters_to_params(filters: Filters) -> dict[str, str]:
+def filters_to_params(filters: ReportFilters) -> dict[str, str]:
     """The URL parameters for `filters`; the timezone is always written so links travel well."""
     params = {RANGE: filters.preset.value, TZ: filters.tz}
     if filters.preset is Preset.CUSTOM and filters.custom_start and filters.custom_end:
@@ -218,7 +231,7 @@ def _seed_widgets(parsed: ParsedParams, now: datetime) -> None:
     state[_KEY + END] = filters.custom_end or today
 
 
-def sidebar_filters(now: datetime | None = None) -> tuple[Filters, Period | None]:
+def sidebar_filters(now: datetime | None = None) -> tuple[ReportFilters, Period | None]:
     """Draw the global filters in the sidebar; return the choice and its period.
 
     The period is None (with an st.error in the sidebar) when the custom range is unusable.
@@ -228,7 +241,7 @@ def sidebar_filters(now: datetime | None = None) -> tuple[Filters, Period | None
         parsed = filters_from_params(st.query_params.to_dict(), browser_timezone(), now)
         _seed_widgets(parsed, now)
         for problem in parsed.problems:
-            st.toast(problem, icon=":material/link_off:")
+            st.toast(plain(problem), icon=":material/link_off:", duration="long")
 
     sidebar = st.sidebar
     sidebar.header("Filters")
@@ -237,11 +250,19 @@ def sidebar_filters(now: datetime | None = None) -> tuple[Filters, Period | None
     )
     custom_start = custom_end = None
     if preset is Preset.CUSTOM:
+        bounds = {
+            "min_value": datetime.combine(EARLIEST_DATE, time(0)),
+            "max_value": datetime.combine(LATEST_DATE, time(0)),
+        }
         custom_start = sidebar.datetime_input(
-            "From", key=_KEY + START, format="YYYY-MM-DD", step=timedelta(hours=1)
+            "From", key=_KEY + START, format="YYYY-MM-DD", step=timedelta(hours=1), **bounds
         )
         custom_end = sidebar.datetime_input(
-            "To (exclusive)", key=_KEY + END, format="YYYY-MM-DD", step=timedelta(hours=1)
+            "To (exclusive)",
+            key=_KEY + END,
+            format="YYYY-MM-DD",
+            step=timedelta(hours=1),
+            **bounds,
         )
     tz = sidebar.selectbox(
         "Timezone",
@@ -271,10 +292,10 @@ def sidebar_filters(now: datetime | None = None) -> tuple[Filters, Period | None
         try:
             content_ids = parse_content_ids(ids_text)
         except ValueError as error:
-            sidebar.error(str(error).capitalize())
+            sidebar.error(plain(str(error).capitalize()))
     compare = sidebar.toggle("Compare with previous period", key=_KEY + COMPARE)
 
-    filters = Filters(
+    filters = ReportFilters(
         tz=tz,
         preset=preset,
         custom_start=custom_start,
@@ -287,7 +308,7 @@ def sidebar_filters(now: datetime | None = None) -> tuple[Filters, Period | None
     try:
         period = filters.period(now)
     except ValueError as error:
-        sidebar.error(str(error).capitalize())
+        sidebar.error(plain(str(error).capitalize()))
     if period is not None:
         sidebar.caption(f"{period.describe()} ({tz})")
         if compare:
@@ -346,7 +367,7 @@ def url_number(
     key = f"url_{param}"
     if key not in st.session_state:
         text = _first(st.query_params.get(param)) or ""
-        number = int(text) if text.isdigit() else default
+        number = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
         st.session_state[key] = min(max(number, min_value), max_value)
     value = st.slider(label, min_value, max_value, key=key, **widget_args)
     write_params({param: str(value)} if value != default else {}, [param])
@@ -362,14 +383,3 @@ def url_flag(label: str, *, param: str, default: bool, **widget_args: Any) -> bo
     value = st.checkbox(label, key=key, **widget_args)
     write_params({param: "on" if value else "off"} if value != default else {}, [param])
     return bool(value)
-
-
-def with_content(filters: Filters, content_type: ContentType | None) -> Filters:
-    """The filters narrowed to one content type (ids kept only when the type stays the same)."""
-    if content_type == filters.content_type:
-        return filters
-    return replace(filters, content_type=content_type, content_ids=())
-
-
-def now_for(filters: Filters) -> datetime:
-    return now_in(zone(filters.tz))

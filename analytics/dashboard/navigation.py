@@ -87,8 +87,8 @@ def _alias(target: st.Page, url_path: str) -> st.Page:
 
 
 def _not_available_page(spec: PageSpec) -> Callable[[], None]:
-    def page() -> None:
+    def locked() -> None:
         not_available(spec.title)
 
-    page.__name__ = f"{spec.url_path.replace('-', '_')}_not_available"
-    return page
+    locked.__name__ = f"{spec.url_path.replace('-', '_')}_not_available"
+    return locked

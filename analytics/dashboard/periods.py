@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from analytics.api.queries import Dimension, PeakGranularity
+from analytics.api.queries import Dimension, PeakGranularity, TimeRange
 
 # "Now" is rounded up to this step so that queries (and with them cache keys) stay the same for a
 # few minutes instead of changing on every rerun.
@@ -22,6 +22,20 @@ NOW_STEP = timedelta(minutes=5)
 HOUR_BUCKETS_UP_TO = timedelta(days=3)
 DAY_BUCKETS_UP_TO = timedelta(days=120)
 MINUTE_PEAKS_UP_TO = timedelta(days=1)
+
+# Hard limits on what one page render asks the API for (see docs/dashboard.md, "Limits"): the
+# longest range each granularity is fetched for. A longer range gets a coarser granularity where
+# the API offers one, else only its last part is fetched, and the page says so.
+PEAK_RANGE_LIMITS = {
+    PeakGranularity.MINUTE: timedelta(days=3),
+    PeakGranularity.HOUR: timedelta(days=182),
+}
+METRIC_RANGE_LIMITS = {Dimension.HOUR: timedelta(days=92), Dimension.DAY: timedelta(days=1830)}
+COARSER = {Dimension.HOUR: Dimension.DAY, Dimension.DAY: Dimension.MONTH}
+# Dates a range may use: earlier or later ones are refused (the previous period of a range
+# starting in year 1 does not exist, and no analytics data is that old).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 1, 1)
 
 
 class Preset(StrEnum):
@@ -108,6 +122,11 @@ class Period:
     @property
     def tz(self) -> ZoneInfo:
         return self.start.tzinfo  # type: ignore[return-value]
+
+    @property
+    def time_range(self) -> TimeRange:
+        """The period as the API module's TimeRange (what every query takes)."""
+        return TimeRange(self.start, self.end)
 
     @property
     def length(self) -> timedelta:
@@ -199,11 +218,67 @@ def resolve_period(
         return Period(first_of_previous_month, first_of_month)
     if custom_start is None or custom_end is None:
         raise ValueError("custom range: choose both a start and an end")
+    check_date_bounds(custom_start, custom_end)
     start = localize(custom_start.replace(tzinfo=None), zone_info)
     end = localize(custom_end.replace(tzinfo=None), zone_info)
     if not start < end:
         raise ValueError("custom range: the start must be before the end")
     return Period(start, end)
+
+
+def check_date_bounds(*moments: datetime) -> None:
+    """ValueError when a moment lies before EARLIEST_DATE or after LATEST_DATE."""
+    for moment in moments:
+        if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:
+            raise ValueError(
+                f"custom range: dates must lie between {EARLIEST_DATE:%Y-%m-%d} and "
+                f"{LATEST_DATE:%Y-%m-%d}, got {moment:%Y-%m-%d}"
+            )
+
+
+def last_part(period: Period, span: timedelta) -> Period:
+    """The last `span` (wall clock) of the period, or the period itself when it is shorter."""
+    if period.wall_length <= span:
+        return period
+    start = localize(period.end.replace(tzinfo=None) - span, period.tz)
+    return Period(start, period.end)
+
+
+@dataclass(frozen=True)
+class Limited:
+    """What a page fetches for a range: the period and granularity used, and why they differ
+    from what was asked (None when they do not)."""
+
+    period: Period
+    note: str | None = None
+
+
+def peak_window(period: Period, granularity: PeakGranularity) -> Limited:
+    """The part of `period` whose peaks are fetched at `granularity` (its last days if long)."""
+    span = PEAK_RANGE_LIMITS[granularity]
+    window = last_part(period, span)
+    if window == period:
+        return Limited(period)
+    unit = "minute" if granularity is PeakGranularity.MINUTE else "hour"
+    return Limited(
+        window,
+        f"Peaks by {unit} cover only the last {span.days} days of the range "
+        f"({window.describe()}): a longer range would take too many API requests.",
+    )
+
+
+def metric_bucket(period: Period, dimension: Dimension) -> tuple[Dimension, str | None]:
+    """`dimension`, or a coarser time bucket when the range is too long for it (with a note)."""
+    chosen = dimension
+    while chosen in METRIC_RANGE_LIMITS and period.length > METRIC_RANGE_LIMITS[chosen]:
+        chosen = COARSER[chosen]
+    if chosen is dimension:
+        return dimension, None
+    limit = METRIC_RANGE_LIMITS[dimension].days
+    return chosen, (
+        f"Shown by {chosen.value} instead of by {dimension.value}: {dimension.value}s are "
+        f"available for ranges of up to {limit} days (more would take too many API requests)."
+    )
 
 
 def _days_before(midnight: datetime, days: int) -> datetime:

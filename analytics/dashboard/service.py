@@ -1,20 +1,21 @@
-"""The pages' access to the API: one client per process, cached answers, calls run side by side.
+"""The pages' calls to the API: answers shared by every session, calls run side by side.
 
-`fetch_all` takes the independent calls of a page, answers what it can from the dashboard cache
-(st.cache_data, keyed by the API account and the query), runs the rest concurrently in worker
-threads (which never touch Streamlit) and returns one Outcome per call, so one failure only
+`fetch_all` takes the independent calls of a page, answers what it can from the answer cache
+(shared by every session, keyed by the API account and the query), runs the rest concurrently in
+worker threads (which never touch Streamlit) and returns one Outcome per call, so one failure only
 affects its own panel. A call identical to one already under way (another session, or a rerun
 overlapping the run it replaced) waits for that one instead of asking the API again.
+
+Every function that reaches the API takes the client as an argument: a page passes the client of
+its context (see context.PageContext), which app.py opens with `connection.client_or_stop`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,26 +23,27 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.api import (
     AnalyticsClient,
     ApiError,
-    ApiSettings,
     MetricQuery,
     PeakQuery,
     Result,
     ViewersQuery,
     ViewsQuery,
-    open_client,
 )
+from analytics.dashboard.answer_cache import AnswerCache
+from analytics.dashboard.request_slots import FairSlots, Superseded
 
 log = logging.getLogger(__name__)
 
 CACHE_TTL_SECONDS = 600
 CACHE_MAX_ENTRIES = 2_000
-MAX_WORKERS = 16
-# Enough requests in flight for a whole page of calls at once (the client allows 2x this).
-DASHBOARD_CONCURRENCY = 8
+MAX_WORKERS = 16  # request slots of the process, shared fairly among the sessions
+# Upstream requests one page render may start (answers kept in the cache cost nothing).
+MAX_REQUESTS_PER_RENDER = 50
 QUERY_LOG = "service_query_log"  # session-state key: the calls of the latest runs (tests, debug)
 GENERIC_ERROR = "Something went wrong while loading this panel. The error has been logged."
 
@@ -94,101 +96,13 @@ class Batch:
         return [o.result for o in self.outcomes.values() if o.result is not None]
 
 
-# --- the client --------------------------------------------------------------------------------
-
-
-def secrets_or_none() -> Mapping[str, Any] | None:
-    """st.secrets when a secrets.toml exists, else None (reading st.secrets would raise)."""
-    try:
-        return st.secrets if st.secrets.load_if_toml_exists() else None
-    except Exception:  # a malformed secrets.toml: report it where settings are read
-        log.warning("Could not read .streamlit/secrets.toml", exc_info=True)
-        return None
-
-
-def api_settings() -> ApiSettings:
-    """API settings from the environment and secrets.toml; ValueError naming a bad one."""
-    return ApiSettings.from_env(secrets=secrets_or_none())
-
-
-def settings_or_stop() -> ApiSettings:
-    """The API settings, or a clear st.error and a stopped script when one is wrong."""
-    try:
-        return api_settings()
-    except ValueError as error:
-        st.error(f"The dashboard cannot start: {error}", icon=":material/block:")
-        st.stop()
-        raise AssertionError("unreachable") from None
+# --- answers ----------------------------------------------------------------------------------
 
 
 @st.cache_resource(show_spinner=False)
-def get_client() -> AnalyticsClient:
-    """The process's client (credentials from the environment or secrets.toml, else the demo)."""
-    settings = api_settings()
-    configured = os.environ.get("ANALYTICS_API_CONCURRENCY") or _secret("ANALYTICS_API_CONCURRENCY")
-    if not configured:
-        settings = settings.with_changes(
-            concurrency=max(settings.concurrency, DASHBOARD_CONCURRENCY)
-        )
-    return open_client(settings)
-
-
-def client_or_stop() -> AnalyticsClient:
-    """The client, or a clear st.error and a stopped script when it cannot be opened."""
-    try:
-        return get_client()
-    except ValueError as error:  # a setting is wrong; the message names it
-        st.error(f"The dashboard cannot start: {error}", icon=":material/block:")
-    except Exception:
-        log.exception("Could not open the Analytics API client")
-        st.error(
-            "The dashboard cannot start: the Analytics API client could not be opened. "
-            "The error has been logged.",
-            icon=":material/block:",
-        )
-    st.stop()
-    raise AssertionError("unreachable")
-
-
-def refresh_button(client: AnalyticsClient) -> None:
-    """Sidebar action: forget cached answers so everything is fetched again."""
-    if st.sidebar.button(
-        "Refresh data",
-        icon=":material/refresh:",
-        help="Fetch everything again from the API (clears the dashboard and HTTP caches).",
-        width="stretch",
-    ):
-        refresh_data(client)
-        st.toast("Cached data cleared; fetching fresh data.", icon=":material/refresh:")
-
-
-def now() -> datetime:
-    return datetime.now().astimezone()
-
-
-def _secret(name: str) -> Any:
-    secrets = secrets_or_none()
-    try:
-        return secrets.get(name) if secrets is not None else None
-    except Exception:
-        return None
-
-
-# --- cache -------------------------------------------------------------------------------------
-
-
-class _NotCached(Exception):
-    """Raised inside the cached function to look an entry up without computing it."""
-
-
-def _not_cached() -> Result:
-    raise _NotCached
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _cached_result(account_key: str, query_key: str, _produce: Callable[[], Result]) -> Result:
-    # The key is the account and the query; `_produce` is not part of it (leading underscore).
-    return _produce()
+def answer_cache() -> AnswerCache:
+    """The process's answer cache, shared by every session."""
+    return AnswerCache(CACHE_TTL_SECONDS, CACHE_MAX_ENTRIES)
 
 
 def _query_key(call: Query | FirstPage) -> str:
@@ -196,9 +110,45 @@ def _query_key(call: Query | FirstPage) -> str:
 
 
 def refresh_data(client: AnalyticsClient) -> None:
-    """Forget every cached answer: the dashboard's cache and the client's HTTP cache."""
-    _cached_result.clear()
+    """Forget the account's answers: the dashboard's answer cache and the client's HTTP cache
+    (stale answers kept for outages included). Admins only: it affects every user."""
+    answer_cache().clear(client.account_key)
     client.clear_cache()
+
+
+def refresh_view(client: AnalyticsClient) -> int:
+    """Forget the dashboard's answers to this session's recent calls only, so they are asked
+    again; other users' answers and the HTTP cache (with its stale answers) are kept."""
+    keys: set[str] = set()
+    for _, query, _ in st.session_state.get(QUERY_LOG, []):
+        pieces = query.parts if isinstance(query, Chunked) else (query,)
+        keys.update(_query_key(piece) for piece in pieces)
+    return answer_cache().forget(client.account_key, keys)
+
+
+def refresh_button(client: AnalyticsClient, *, everything: bool = False) -> None:
+    """Sidebar action: fetch this view again; `everything` (admins) empties the account's
+    caches for every user."""
+    if everything:
+        label, help_text = (
+            "Refresh all data",
+            "Empty the dashboard and HTTP caches of this API account for every user "
+            "(also the answers kept for API outages).",
+        )
+    else:
+        label, help_text = "Refresh data", "Fetch the data of this view again from the API."
+    if st.sidebar.button(label, icon=":material/refresh:", help=help_text, width="stretch"):
+        if everything:
+            refresh_data(client)
+            st.toast("Cached data cleared; fetching fresh data.", icon=":material/refresh:")
+        else:
+            refresh_view(client)
+            st.toast("Fetching this view again.", icon=":material/refresh:")
+
+
+def now() -> datetime:
+    """This run's moment, in the server's timezone (pages convert it to the chosen one)."""
+    return datetime.now().astimezone()
 
 
 # --- calls -------------------------------------------------------------------------------------
@@ -244,63 +194,19 @@ def error_message(error: BaseException) -> str:
         return str(error)
     if isinstance(error, ValueError):
         return f"Invalid query: {error}"
+    if isinstance(error, (BudgetExceeded, Superseded)):
+        text = str(error)
+        return text[:1].upper() + text[1:] + "."
     return GENERIC_ERROR
 
 
-# Calls under way in this process, shared by every session: identical concurrent calls (twenty
-# people opening the same page, or a rerun overlapping the run it replaced) ask the API once.
-_IN_FLIGHT: dict[tuple[str, str], Future[Result]] = {}
-_IN_FLIGHT_LOCK = threading.Lock()
-
-
-def _start_or_join(
-    pool: ThreadPoolExecutor,
-    client: AnalyticsClient,
-    missing: Mapping[tuple[str, int], Query | FirstPage],
-    answers: dict[tuple[str, int], Result | BaseException],
-    cached: set[tuple[str, int]],
-    led: list[tuple[tuple[str, str], Future[Result]]],
-) -> dict[tuple[str, int], Future[Result]]:
-    """Start each missing call, or join the identical one already under way.
-
-    A call that finished (and was cached) since the caller looked is answered from the cache.
-    The calls started here are appended to `led`; `_release` them once their results are cached.
-    """
-    futures: dict[tuple[str, int], Future[Result]] = {}
-    with _IN_FLIGHT_LOCK:
-        for part, piece in missing.items():
-            key = (client.account_key, _query_key(piece))
-            running = _IN_FLIGHT.get(key)
-            if running is None:
-                try:
-                    answers[part] = _cached_result(*key, _not_cached)
-                    cached.add(part)
-                    continue
-                except _NotCached:
-                    running = _IN_FLIGHT[key] = pool.submit(_run, client, piece)
-                    led.append((key, running))
-            futures[part] = running
-    return futures
-
-
-def _release(led: list[tuple[tuple[str, str], Future[Result]]]) -> None:
-    with _IN_FLIGHT_LOCK:
-        for key, future in led:
-            if _IN_FLIGHT.get(key) is future:
-                del _IN_FLIGHT[key]
-
-
-def fetch_all(
-    calls: Mapping[str, Callable[[], Call]],
-    client: AnalyticsClient | None = None,
-) -> Batch:
-    """Answer every call: cached ones at once, the others concurrently; never raises.
+def fetch_all(calls: Mapping[str, Callable[[], Call]], client: AnalyticsClient) -> Batch:
+    """Answer every call: kept answers at once, the others concurrently; never raises.
 
     `calls` maps a panel name to a function building its query, so a query that fails
     validation (ValueError naming the parameter) becomes that panel's error only. A Chunked
     call's parts run side by side like separate calls and are answered as one.
     """
-    client = client or get_client()
     batch = Batch()
     queries: dict[str, Call] = {}
     for name, build in calls.items():
@@ -316,42 +222,35 @@ def fetch_all(
         for number, piece in enumerate(pieces):
             parts[(name, number)] = piece
 
+    cache = answer_cache()
+    account = client.account_key
     answers: dict[tuple[str, int], Result | BaseException] = {}
     cached: set[tuple[str, int]] = set()
     for key, piece in parts.items():
-        try:
-            answers[key] = _cached_result(client.account_key, _query_key(piece), _not_cached)
+        kept = cache.get(account, _query_key(piece))
+        if kept is not None:
+            answers[key] = kept
             cached.add(key)
-        except _NotCached:
-            pass
 
     missing = {key: piece for key, piece in parts.items() if key not in answers}
+    over_budget = list(missing)[MAX_REQUESTS_PER_RENDER:]
+    for key in over_budget:  # never started: the page asks for too much at once
+        answers[key] = BudgetExceeded(
+            f"not loaded: this page would need more than {MAX_REQUESTS_PER_RENDER} API "
+            "requests; choose a shorter range"
+        )
+        del missing[key]
     if missing:
         started = time.perf_counter()
-        led: list[tuple[tuple[str, str], Future[Result]]] = []
-        try:
-            with ThreadPoolExecutor(
-                max_workers=min(MAX_WORKERS, len(missing)), thread_name_prefix="dashboard-call"
-            ) as pool:
-                futures = _start_or_join(pool, client, missing, answers, cached, led)
-            for key, future in futures.items():
-                error = future.exception()  # also waits for calls other sessions started
-                if error is not None:
-                    answers[key] = error
-                    continue
-                result = future.result()
-                answers[key] = result
-                if not result.stale:  # a stale answer is shown once, then the API is asked again
-                    _cached_result(client.account_key, _query_key(missing[key]), lambda r=result: r)
-        finally:
-            _release(led)
+        run = _current_run()
+        answers.update(_fetch_missing(missing, client, run))
         log.debug("%d API calls in %.2f s", len(missing), time.perf_counter() - started)
 
     for name in queries:
         keys = [key for key in parts if key[0] == name]
         failure = next((answers[k] for k in keys if isinstance(answers[k], BaseException)), None)
         if failure is not None:
-            if isinstance(failure, (ApiError, ValueError)):
+            if isinstance(failure, (ApiError, ValueError, BudgetExceeded, Superseded)):
                 log.info("Call %r failed: %s", name, failure)
             else:
                 log.error("Call %r failed", name, exc_info=failure)
@@ -365,6 +264,99 @@ def fetch_all(
 
     _record(queries, batch)
     return batch
+
+
+class BudgetExceeded(Exception):
+    """A call left out because the page render already has MAX_REQUESTS_PER_RENDER requests."""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The script run that asked for calls: its session, and whether it is still wanted."""
+
+    session: str
+    requests: Any = None  # Streamlit's ScriptRequests of the session, when there is one
+
+    def wanted(self) -> bool:
+        """False once Streamlit asked this run to stop: a rerun, another page, a closed tab."""
+        state = getattr(self.requests, "_state", None)
+        return state is None or getattr(state, "name", "CONTINUE") == "CONTINUE"
+
+
+def _current_run() -> _Run:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return _Run("no-session")
+    return _Run(ctx.session_id, getattr(ctx, "script_requests", None))
+
+
+@st.cache_resource(show_spinner=False)
+def request_slots() -> FairSlots:
+    """The process's request slots, shared fairly among the sessions."""
+    return FairSlots(MAX_WORKERS)
+
+
+def _fetch_missing(
+    missing: Mapping[tuple[str, int], Query | FirstPage], client: AnalyticsClient, run: _Run
+) -> dict[tuple[str, int], Result | BaseException]:
+    """Ask the API (or join identical calls under way) for every missing piece.
+
+    Calls wait for a slot of this session's fair share; those not started when the run is
+    superseded are dropped, and the wait ends at once (the next Streamlit call stops the run).
+    """
+    cache = answer_cache()
+    slots = request_slots()
+    account = client.account_key
+    answers: dict[tuple[str, int], Result | BaseException] = {}
+
+    def call(piece: Query | FirstPage) -> Result:
+        with slots.slot(run.session, run.wanted):
+            return _run(client, piece)
+
+    futures: dict[tuple[str, int], Future[Result]] = {}
+    led: list[tuple[str, Future[Result]]] = []  # the calls started here: release them
+    pool = ThreadPoolExecutor(
+        max_workers=min(MAX_WORKERS, len(missing)), thread_name_prefix="dashboard-call"
+    )
+    try:
+        for key, piece in missing.items():
+            query_key = _query_key(piece)
+            future, is_new = cache.join_or_start(
+                account, query_key, lambda piece=piece: pool.submit(call, piece)
+            )
+            futures[key] = future
+            if is_new:
+                led.append((query_key, future))
+        pending = set(futures.values())
+        while pending:
+            _, pending = wait(pending, timeout=0.25)
+            if pending and not run.wanted():
+                for future in pending:
+                    future.cancel()  # queued calls of a superseded run never start
+                break
+        for key, future in futures.items():
+            if future.cancelled() or not future.done():
+                answers[key] = Superseded("the page changed before this call was made")
+                continue
+            error = future.exception()
+            if isinstance(error, Superseded) and run.wanted():
+                # Another session's call we joined was dropped: ask for it ourselves.
+                try:
+                    answers[key] = call(missing[key])
+                except Exception as retry_error:
+                    answers[key] = retry_error
+                    continue
+            elif error is not None:
+                answers[key] = error
+                continue
+            else:
+                answers[key] = future.result()
+            cache.put(account, _query_key(missing[key]), answers[key])
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for query_key, future in led:
+            cache.release(account, query_key, future)
+    return answers
 
 
 def _merged(results: list[Result]) -> Result:
@@ -389,20 +381,17 @@ def _record(queries: Mapping[str, Call], batch: Batch) -> None:
     del entries[:-200]
 
 
-def fetch_one(name: str, build: Callable[[], Call]) -> Outcome:
-    return fetch_all({name: build})[name]
+def fetch_one(name: str, build: Callable[[], Call], client: AnalyticsClient) -> Outcome:
+    return fetch_all({name: build}, client)[name]
 
 
 def fetch_views_with_progress(
-    query: ViewsQuery,
-    on_progress: Callable[[int, int], None],
-    client: AnalyticsClient | None = None,
+    query: ViewsQuery, on_progress: Callable[[int, int], None], client: AnalyticsClient
 ) -> Result:
     """The whole /views export in this thread (the progress callback may update Streamlit).
 
-    Not cached by the dashboard: an export can be large; the client's HTTP cache still helps.
+    Not kept by the dashboard: an export can be large; the client's HTTP cache still helps.
     """
-    client = client or get_client()
     return client.views(query, on_progress=on_progress)
 
 

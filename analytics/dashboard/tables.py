@@ -343,7 +343,3 @@ def format_duration(duration: timedelta) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
-
-
-def format_count(value: int | float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{int(value):,}"

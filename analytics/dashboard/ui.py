@@ -1,28 +1,22 @@
-"""Building blocks the page scripts share: the run's context, KPIs, panels, downloads, states.
+"""Building blocks the pages share: KPIs, panel states, charts, downloads, the data caption.
 
-app.py puts the signed-in user, the filters and the period into the context; a page reads it with
-`page_context()` and renders panels with these helpers, so page scripts stay short.
+A page gets its context from `context.page_context()` and renders panels with these helpers, so
+page scripts stay short.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.api import AnalyticsClient
 from analytics.dashboard import downloads
-from analytics.dashboard.filters import Filters
 from analytics.dashboard.periods import Period, format_change
 from analytics.dashboard.service import Batch, Outcome, provenance
-from analytics.dashboard.users import UserRecord
+from analytics.dashboard.text import plain
 
-_CONTEXT = "dashboard_context"
 # The login cookie is read/written by invisible components (keys init/set/delete); keep them
 # from taking space, and bring the page closer to the top navigation.
 _STYLE = """
@@ -38,48 +32,8 @@ CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sel
 MAP_DATA_URL = "app/static/topojson/"
 
 
-@dataclass(frozen=True)
-class PageContext:
-    """What every page needs: who is looking, at what, with which client."""
-
-    user: UserRecord
-    filters: Filters
-    period: Period | None  # None when the custom range is unusable (the sidebar says why)
-    client: AnalyticsClient
-    now: datetime
-
-    @property
-    def tz(self) -> str:
-        return self.filters.tz
-
-    @property
-    def previous(self) -> Period | None:
-        if self.period is None or not self.filters.compare:
-            return None
-        return self.period.previous()
-
-
 def apply_style() -> None:
     st.html(_STYLE)
-
-
-def set_page_context(context: PageContext) -> None:
-    st.session_state[_CONTEXT] = context
-
-
-def page_context(title: str, caption: str | None = None) -> PageContext:
-    """The page's title and context; stops with a message when there is no usable period."""
-    st.title(title)
-    if caption:
-        st.caption(caption)
-    context: PageContext | None = st.session_state.get(_CONTEXT)
-    if context is None:  # pragma: no cover - app.py always sets it before running a page
-        st.error("Open the dashboard from its start page.")
-        st.stop()
-    if context.period is None:
-        st.info("Choose a valid date range in the sidebar.", icon=":material/date_range:")
-        st.stop()
-    return context
 
 
 def not_available(title: str) -> None:
@@ -107,7 +61,7 @@ def kpi(
     """A metric tile: the value, and its change against the previous period when asked for."""
     if not current.ok:
         st.metric(label, "–", help=help, border=True)
-        st.error(current.error)
+        st.error(plain(current.error))
         return
     value = value_of(current.result)
     delta: Any = None
@@ -148,12 +102,12 @@ def show_error(outcome: Outcome, what: str) -> bool:
     """st.error for a failed call; True when the panel should stop there."""
     if outcome.ok:
         return False
-    st.error(f"Could not load {what}: {outcome.error}", icon=":material/error:")
+    st.error(f"Could not load {plain(what)}: {plain(outcome.error)}", icon=":material/error:")
     return True
 
 
 def empty_state(message: str) -> None:
-    st.info(message, icon=":material/inbox:")
+    st.info(plain(message), icon=":material/inbox:")
 
 
 def chart(figure: go.Figure, key: str) -> None:
@@ -198,14 +152,6 @@ def data_caption(batch: Batch, tz: str) -> None:
     text = provenance(batch, tz)
     if text:
         st.caption(text)
-
-
-def number_columns(labels: Mapping[str, str]) -> dict[str, Any]:
-    """Column configs showing whole numbers with thousands separators."""
-    return {
-        name: st.column_config.NumberColumn(label, format="localized", step=1)
-        for name, label in labels.items()
-    }
 
 
 def time_column(label: str, with_time: bool = True) -> Any:

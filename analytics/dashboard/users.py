@@ -16,6 +16,8 @@ from typing import Any
 import bcrypt
 import yaml
 
+from analytics.config import secret_value
+
 ROLE_VIEWER = "viewer"
 ROLE_ANALYST = "analyst"
 ROLE_ADMIN = "admin"
@@ -45,13 +47,6 @@ class UserRecord:
     @property
     def can_see_personal_data(self) -> bool:
         return bool(PERSONAL_DATA_ROLES.intersection(self.roles))
-
-
-def secret_value(secrets: Mapping[str, Any] | None, name: str) -> Any:
-    try:
-        return secrets.get(name) if secrets is not None else None
-    except Exception:  # st.secrets raises when there is no secrets.toml
-        return None
 
 
 # --- Users -------------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from pathlib import Path
 
+from analytics.config import ConfigSource
 from analytics.dashboard.users import (
     DEFAULT_USERS_FILE,
     ROLES,
@@ -73,7 +73,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def add_user(args: argparse.Namespace) -> int:
     users_file = args.users_file or Path(
-        os.environ.get("DASHBOARD_USERS_FILE") or DEFAULT_USERS_FILE
+        ConfigSource().text("DASHBOARD_USERS_FILE") or DEFAULT_USERS_FILE
     )
     try:
         username = validate_username(args.username)

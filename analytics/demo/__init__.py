@@ -1,9 +1,10 @@
 """The demo Analytics API: a local, faithful stand-in for IBM Video's Analytics API v1.
 
-It serves all 18 documented /v1 paths and POST /oauth2/token over real HTTP (FastAPI +
-uvicorn), answering every request with SQL over an in-process DuckDB store of generated (or
-hand-built) view segments. The app uses it when no IBM credentials are configured; tests and
-benchmarks talk to it over loopback HTTP.
+It serves the current API (IBM's developer docs: 24 /v1 paths) or, with
+api_version="1.0.3", the older v1.0.3 surface (18 paths), and POST /oauth2/token over real
+HTTP (FastAPI + uvicorn), answering every request with SQL over an in-process DuckDB store
+of generated (or hand-built) view segments. The app uses it when no IBM credentials are
+configured; tests and benchmarks talk to it over loopback HTTP.
 
 Semantics (what each endpoint answers; tested on hand-built data in tests/demo):
 
@@ -23,15 +24,23 @@ Semantics (what each endpoint answers; tested on hand-built data in tests/demo):
   - month / day / hour: calendar buckets in the UTC offset of date_time_from, every bucket
     from the one holding `from` to the one holding min(to, now), zeros included, oldest
     first; `point` is the bucket start.
-  - location: `point` is the ISO 3166-1 alpha-2 country; device: desktop, mobile, tablet,
-    tv or other (from the DeviceInfo families); view-source: onsite or offsite. Only
-    categories with a value > 0, largest first (ties by point).
+  - country (location on v1.0.3): `point` is the ISO 3166-1 alpha-2 country; region: the
+    ISO 3166-2 subdivision code (null: unknown place); device: desktop, mobile, tablet, tv or
+    other (from the DeviceInfo families); view-source: onsite or offsite. Only categories
+    with a value > 0, largest first (ties by point). An unknown dimension (location on the
+    current API, country/region on v1.0.3) is a 400.
 - Peak concurrent viewers: per content, the maximum number of playbacks running at the
   same instant during a minute (a session's segments are merged, so pauses do not count
-  and a session never counts twice); granularity=hour is the maximum over the hour's
-  minutes, hours in the offset of date_time_from. Minutes that overlap [from, to) count,
-  up to the current minute. Only buckets with a value > 0 are listed, ordered by time,
-  then content_type, then content_id.
+  and a session never counts twice); granularity=hour/day/month (day and month: current API
+  only) is the maximum over the bucket's minutes, in the offset of date_time_from. Minutes
+  that overlap [from, to) count, up to the current minute. Only buckets with a value > 0
+  are listed, ordered by time, then content_type, then content_id. The summary path answers
+  the content's top minute peak and its first minute (PeakSummary), or no item.
+- Viewer-seconds (current API only): seconds watched inside [from, min(to, now)), segments
+  clipped to the range and split at bucket bounds, per content and bucket (values > 0, same
+  order as peaks); the summary is one content's total (no item when 0).
+- Channel scope: recorded videos belong to a live channel (channel id = live content id);
+  channel_id selects the recorded videos of those channels.
 - content_type paths (live / recorded) filter by the content's type; content_id (a
   comma-separated list, or the parameter repeated) filters by id and is only accepted on
   paths with a content type (elsewhere: 400). Unknown parameters are ignored.

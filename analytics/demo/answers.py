@@ -18,12 +18,22 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from analytics.api.queries import Dimension, Metric, PeakGranularity
-from analytics.demo.params import Filters, Page, Window
+from analytics.contract import ContentType, Dimension, Metric, PeakGranularity
+from analytics.demo.params import ContentFilter, PageRequest, Window
 from analytics.demo.selections import Selections
 from analytics.demo.store import MERGED_INTERVALS_SQL
 
-__all__ = ["Answer", "Filters", "metric", "peaks", "viewers", "views"]
+__all__ = [
+    "Answer",
+    "metric",
+    "peak_summary",
+    "peaks",
+    "resolve_channels",
+    "viewer_seconds",
+    "viewer_seconds_summary",
+    "viewers",
+    "views",
+]
 
 METRIC_VALUE_SQL = {
     Metric.TOTAL_VIEWS: "count(*)",
@@ -32,6 +42,8 @@ METRIC_VALUE_SQL = {
 }
 CATEGORY_COLUMN = {
     Dimension.LOCATION: "country",
+    Dimension.COUNTRY: "country",
+    Dimension.REGION: "region",
     Dimension.DEVICE: "device_class",
     Dimension.VIEW_SOURCE: "view_type",
 }
@@ -57,7 +69,26 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _filter_sql(filters: Filters, params: dict[str, Any]) -> str:
+NO_CONTENT_ID = 0  # matches no content (ids are positive): the filter of a channel-less scope
+
+
+def resolve_channels(cur: duckdb.DuckDBPyConnection, filters: ContentFilter) -> ContentFilter:
+    """A channel scope (`channel_id`) as the recorded videos of those channels, by content id
+    (every table carries content ids; only segments know channels)."""
+    if not filters.channel_ids:
+        return filters
+    videos = _run(
+        cur,
+        """SELECT DISTINCT content_id FROM segments
+           WHERE content_type = 'recorded' AND list_contains($channel_ids, channel_id)
+           ORDER BY content_id""",
+        {"channel_ids": list(filters.channel_ids)},
+    ).fetchall()
+    ids = tuple(row[0] for row in videos) or (NO_CONTENT_ID,)
+    return ContentFilter(ContentType.RECORDED, ids)
+
+
+def _filter_sql(filters: ContentFilter, params: dict[str, Any]) -> str:
     clauses = []
     if filters.content_type is not None:
         clauses.append("content_type = $content_type")
@@ -76,8 +107,8 @@ def metric(
     metric: Metric,
     dimension: Dimension,
     window: Window,
-    filters: Filters,
-    page: Page,
+    filters: ContentFilter,
+    page: PageRequest,
     now: datetime,
 ) -> Answer:
     """Views started in [from, min(to, now)), bucketed by `dimension` (see the package doc)."""
@@ -235,19 +266,8 @@ def _live_minute_sql(filters_sql: str) -> str:
     """
 
 
-def peaks(
-    cur: duckdb.DuckDBPyConnection,
-    granularity: PeakGranularity,
-    window: Window,
-    filters: Filters,
-    page: Page,
-    now: datetime,
-) -> Answer:
-    """Per content and minute (or hour), the peak concurrent playbacks; only values > 0.
-
-    Minutes that overlap [from, to) count; complete minutes come from peak_minute, the
-    current minute is swept live so that nothing after `now` leaks in.
-    """
+def _peak_params(window: Window, filters: ContentFilter, now: datetime):
+    """The bound parameters, the live current minute's SQL and the filter of a peak query."""
     now_utc = naive_utc(now)
     current = _floor_minute(now_utc)
     m_lo = _floor_minute(naive_utc(window.start))
@@ -264,42 +284,85 @@ def peaks(
         "offset": window.offset.total_seconds(),
     }
     filters_sql = _filter_sql(filters, params)
-    live_sql = _live_minute_sql(filters_sql)
+    return params, _live_minute_sql(filters_sql), filters_sql
+
+
+def _minute_source(filters_sql: str) -> str:
+    return f"""
+      SELECT content_type, content_id, minute, value FROM peak_minute
+      WHERE minute >= $m_lo AND minute < $table_hi {filters_sql}
+      UNION ALL SELECT * FROM live
+    """
+
+
+def peaks(
+    cur: duckdb.DuckDBPyConnection,
+    granularity: PeakGranularity,
+    window: Window,
+    filters: ContentFilter,
+    page: PageRequest,
+    now: datetime,
+) -> Answer:
+    """Per content and minute (hour, day, month), the peak concurrent playbacks; only > 0.
+
+    Minutes that overlap [from, to) count; complete minutes come from peak_minute, the
+    current minute is swept live so that nothing after `now` leaks in. Larger buckets (in
+    the offset of `from`) hold the maximum over their minutes.
+    """
+    filters = resolve_channels(cur, filters)
+    params, live_sql, filters_sql = _peak_params(window, filters, now)
     if granularity is PeakGranularity.MINUTE and not filters.content_ids:
         total, rows = _minute_peaks_by_row_number(cur, live_sql, filters, params, page)
     else:
         if granularity is PeakGranularity.MINUTE:
-            source = f"""
-              SELECT content_type, content_id, minute, value FROM peak_minute
-              WHERE minute >= $m_lo AND minute < $table_hi {filters_sql}
-              UNION ALL SELECT * FROM live
-            """
+            source = _minute_source(filters_sql)
         else:
             source = f"""
               SELECT content_type, content_id,
-                     date_trunc('hour', minute + to_seconds($offset)) - to_seconds($offset)
-                       AS minute,
+                     date_trunc('{granularity.value}', minute + to_seconds($offset))
+                       - to_seconds($offset) AS minute,
                      max(value) AS value
               FROM ({_minutes_for_hours(window, params, filters_sql)}
                     UNION ALL SELECT * FROM live)
               GROUP BY ALL
             """
         total, rows = _sorted_page(cur, live_sql, source, params, page)
+    return _bucket_answer(total, [(*row[:2], window.format(row[2]), row[3]) for row in rows])
+
+
+def _bucket_answer(total: int, rows: list[tuple]) -> Answer:
+    """Rows of (content_type, content_id, formatted time, value) as PeakSeries /
+    ViewerSecondSeries attributes."""
     return Answer(
         int(total),
         [
             {
                 "content_type": content_type,
                 "content_id": int(content_id),
-                "time": window.format(minute),
+                "time": time,
                 "value": int(value),
             }
-            for content_type, content_id, minute, value in rows
+            for content_type, content_id, time, value in rows
         ],
     )
 
 
-def _sorted_page(cur, live_sql: str, source: str, params: dict, page: Page):
+def peak_summary(
+    cur: duckdb.DuckDBPyConnection, window: Window, filters: ContentFilter, now: datetime
+) -> tuple[str, int, datetime, int] | None:
+    """The content's highest minute peak in the window and the (first) minute it happened:
+    (content_type, content_id, minute in naive UTC, value), or None when nobody watched."""
+    params, live_sql, filters_sql = _peak_params(window, filters, now)
+    return _run(
+        cur,
+        f"""WITH {live_sql}, answer AS ({_minute_source(filters_sql)})
+            SELECT content_type, content_id, minute, value FROM answer
+            ORDER BY value DESC, minute LIMIT 1""",
+        params,
+    ).fetchone()
+
+
+def _sorted_page(cur, live_sql: str, source: str, params: dict, page: PageRequest):
     """The page of `source` ordered by time, type, id, and the total count."""
     if page.offset > 2**62:
         rows = []
@@ -320,7 +383,9 @@ def _sorted_page(cur, live_sql: str, source: str, params: dict, page: Page):
     return count.fetchone()[0], []
 
 
-def _minute_peaks_by_row_number(cur, live_sql: str, filters: Filters, params: dict, page: Page):
+def _minute_peaks_by_row_number(
+    cur, live_sql: str, filters: ContentFilter, params: dict, page: PageRequest
+):
     """Minute peaks without id filters: peak_minute is stored in answer order with a row number
     (overall, and per content type), so the window is a row-number range and any page is read
     directly, however deep. The live current minute follows the stored minutes."""
@@ -377,6 +442,92 @@ def _minutes_for_hours(window: Window, params: dict[str, Any], filters_sql: str)
       WHERE ((minute >= $m_lo AND minute < least($q_lo, $table_hi))
              OR (minute >= greatest($q_hi, $m_lo) AND minute < $table_hi)) {filters_sql}
     """
+
+
+# --- viewer-seconds (watch time) ------------------------------------------------------------
+
+
+def _watched_sql(filters_sql: str) -> str:
+    """Each segment's watched stretch inside [start, end) (end <= now; a running segment has
+    played until now), shifted into the window's offset."""
+    return f"""
+    watched AS (
+      SELECT content_type, content_id,
+             greatest(started_at, $start) + to_seconds($offset) AS s,
+             least(coalesce(finished_at, $end), $end) + to_seconds($offset) AS e
+      FROM segments
+      WHERE started_at < $end AND (finished_at IS NULL OR finished_at > $start) {filters_sql}
+    )
+    """
+
+
+def _watch_params(window: Window, filters: ContentFilter, now: datetime):
+    start = naive_utc(window.start)
+    end = min(naive_utc(window.end), naive_utc(now))
+    params: dict[str, Any] = {"start": start, "end": end, "offset": window.offset.total_seconds()}
+    return params, _filter_sql(filters, params), end > start
+
+
+def viewer_seconds(
+    cur: duckdb.DuckDBPyConnection,
+    granularity: PeakGranularity,
+    window: Window,
+    filters: ContentFilter,
+    page: PageRequest,
+    now: datetime,
+) -> Answer:
+    """Per content and minute (hour, day, month; in the offset of `from`), the seconds watched
+    inside [from, min(to, now)): segments are clipped to the range and split at bucket bounds.
+    Only buckets with a value > 0, ordered by time, then content_type, then content_id."""
+    filters = resolve_channels(cur, filters)
+    params, filters_sql, nonempty = _watch_params(window, filters, now)
+    if not nonempty or page.offset > 2**62:
+        return Answer(0, [])
+    unit = granularity.value
+    rows = _run(
+        cur,
+        f"""
+        WITH {_watched_sql(filters_sql)},
+        pieces AS (
+          SELECT content_type, content_id, s, e,
+                 unnest(range(date_trunc('{unit}', s), e, INTERVAL 1 {unit})) AS bucket
+          FROM watched WHERE e > s
+        ),
+        answer AS (
+          SELECT content_type, content_id, bucket,
+                 round(sum(epoch(least(e, bucket + INTERVAL 1 {unit}))
+                           - epoch(greatest(s, bucket))))::BIGINT AS value
+          FROM pieces GROUP BY ALL HAVING value > 0
+        )
+        SELECT content_type, content_id, bucket, value, count(*) OVER () AS total
+        FROM answer ORDER BY bucket, content_type, content_id
+        LIMIT $limit OFFSET $skip
+        """,
+        {**params, "limit": page.limit, "skip": page.offset},
+    ).fetchall()
+    if rows:
+        total = rows[0][4]
+    elif page.offset == 0:
+        total = 0
+    else:  # past the last page: count on the first one
+        total = viewer_seconds(cur, granularity, window, filters, PageRequest(1, 1), now).count
+    return _bucket_answer(total, [(*row[:2], window.format_local(row[2]), row[3]) for row in rows])
+
+
+def viewer_seconds_summary(
+    cur: duckdb.DuckDBPyConnection, window: Window, filters: ContentFilter, now: datetime
+) -> int:
+    """Seconds watched of the filtered contents inside [from, min(to, now))."""
+    params, filters_sql, nonempty = _watch_params(window, filters, now)
+    if not nonempty:
+        return 0
+    value = _run(
+        cur,
+        f"WITH {_watched_sql(filters_sql)} "
+        "SELECT round(coalesce(sum(epoch(e) - epoch(s)), 0))::BIGINT FROM watched WHERE e > s",
+        params,
+    ).fetchone()[0]
+    return int(value)
 
 
 # --- raw views and viewers -------------------------------------------------------------------
@@ -437,8 +588,8 @@ def _segment_params(window: Window, now: datetime) -> dict[str, Any]:
 def views(
     cur: duckdb.DuckDBPyConnection,
     window: Window,
-    filters: Filters,
-    page: Page,
+    filters: ContentFilter,
+    page: PageRequest,
     now: datetime,
     *,
     inclusive_range: bool,
@@ -490,8 +641,8 @@ def views(
 def viewers(
     cur: duckdb.DuckDBPyConnection,
     window: Window,
-    filters: Filters,
-    page: Page,
+    filters: ContentFilter,
+    page: PageRequest,
     now: datetime,
     *,
     viewer_identifier: str,

@@ -18,6 +18,8 @@ from urllib.parse import unquote_plus
 
 import jwt
 
+from analytics.demo.settings import TokenAuth
+
 ISSUER = "analytics-demo"
 
 
@@ -57,9 +59,13 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 class TokenAuthority:
     """Issues and verifies the demo's JWTs for the configured accounts."""
 
-    def __init__(self, accounts: Mapping[str, str], ttl: int) -> None:
+    def __init__(
+        self, accounts: Mapping[str, str], ttl: int, secret_in: TokenAuth = TokenAuth.BOTH
+    ) -> None:
+        """`secret_in`: where the client secret is accepted (HTTP Basic, form, or both)."""
         self._accounts = accounts
         self._ttl = ttl
+        self._secret_in = secret_in
         self._key = secrets.token_bytes(32)
 
     def issue(self, form: Mapping[str, str], authorization: str | None) -> IssuedToken:
@@ -75,6 +81,17 @@ class TokenAuthority:
         if basic and form.get("client_secret"):
             raise TokenRequestError(
                 "invalid_request", "send the client secret either in the form or by HTTP Basic"
+            )
+        if basic and self._secret_in is TokenAuth.FORM:
+            raise TokenRequestError(
+                "invalid_client",
+                "this server takes the client secret in the form (client_secret), "
+                "not by HTTP Basic",
+            )
+        if not basic and form.get("client_secret") and self._secret_in is TokenAuth.BASIC:
+            raise TokenRequestError(
+                "invalid_client",
+                "this server takes the client credentials by HTTP Basic, not in the form",
             )
         if basic:
             client_id, secret = basic

@@ -7,13 +7,30 @@ import dataclasses
 import signal
 import sys
 import threading
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from analytics.contract import ApiVersion, SummaryIdKey, SummaryTimeKey
 from analytics.demo.dataset import load_segments_file
-from analytics.demo.settings import DEMO_CLIENT_SECRET, DemoSettings, parse_accounts
+from analytics.demo.settings import (
+    DEMO_CLIENT_SECRET,
+    CountMeans,
+    DemoSettings,
+    TokenAuth,
+    parse_accounts,
+)
 
 DEFAULT_PORT = 8765
+
+# Knobs with a fixed set of values: flag, its values, help.
+CHOICE_FLAGS: list[tuple[str, type[StrEnum], str]] = [
+    ("--api-version", ApiVersion, "API surface: current (IBM's docs today, default) or 1.0.3"),
+    ("--count-means", CountMeans, "what pagination.count holds: total (default) or page"),
+    ("--token-auth", TokenAuth, "how the token endpoint takes the secret (default both)"),
+    ("--summary-id-key", SummaryIdKey, "id attribute of summary items (default content_id)"),
+    ("--summary-time-key", SummaryTimeKey, "time attribute of a PeakSummary (default timestamp)"),
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +50,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fault-rate", type=float, help="share of /v1 answers that are 429/503")
     parser.add_argument("--token-ttl", type=int, help="access token lifetime in seconds")
     parser.add_argument("--data-dir", type=Path, help="where generated data is cached")
+    for flag, kind, text in CHOICE_FLAGS:
+        parser.add_argument(flag, choices=[member.value for member in kind], help=text)
+    parser.add_argument(
+        "--rate-limit", metavar="N/S", help="N requests per S-second window per account"
+    )
+    parser.add_argument(
+        "--contents", type=int, help="live channels + recorded videos per account (default 40)"
+    )
+    parser.add_argument("--null-rate", type=float, help="share of devices with no known place")
+    parser.add_argument(
+        "--unknown-country-rate", type=float, help="share of devices with an unknown country code"
+    )
     parser.add_argument(
         "--account",
         action="append",
@@ -56,7 +85,8 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
         name: getattr(args, name)
         for name in (
             "segments", "days", "seed", "latency_ms", "jitter_ms", "fault_rate", "token_ttl",
-            "data_dir",
+            "data_dir", "api_version", "count_means", "rate_limit", "token_auth",
+            "summary_id_key", "summary_time_key", "contents", "null_rate", "unknown_country_rate",
         )
         if getattr(args, name) is not None
     }  # fmt: skip
@@ -105,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
         f"  secret     {shown_secret}\n"
         f"  OpenAPI    {server.root_url}/openapi.json\n"
         f"  knobs      latency {settings.latency_ms:g} ms + jitter {settings.jitter_ms:g} ms, "
-        f"fault rate {settings.fault_rate:g}, token ttl {settings.token_ttl} s\n"
+        f"fault rate {settings.fault_rate:g}, token ttl {settings.token_ttl} s, "
+        f"rate limit {settings.rate_limit or 'none'}\n"
+        f"  API        {settings.api_version.value}, count means {settings.count_means.value}, "
+        f"token auth {settings.token_auth.value}\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )

@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.api.queries import ContentType, ViewType
+from analytics.contract import ContentType, ViewType
+from analytics.demo.generator import CITY_REGIONS
 
 # Column -> pandas dtype. Times are tz-aware UTC with one-second precision.
 SEGMENT_COLUMNS: dict[str, str] = {
@@ -46,7 +47,12 @@ SEGMENT_COLUMNS: dict[str, str] = {
     "device_family": "str",
     "device_brand": "str",
     "device_model": "str",
+    "region": "str",
+    "channel_id": "Int64",
 }
+
+# Columns added after the first release: a frame without them still loads (defaults below).
+OPTIONAL_COLUMNS = ("region", "channel_id")
 
 # What a hand-built row gets when it leaves a column out (a desktop Chrome viewer in Budapest).
 SEGMENT_DEFAULTS: dict[str, Any] = {
@@ -70,6 +76,7 @@ SEGMENT_DEFAULTS: dict[str, Any] = {
     "device_family": "Other",
     "device_brand": None,
     "device_model": None,
+    "channel_id": None,
 }
 
 NULLABLE_TEXT = {
@@ -82,6 +89,9 @@ NULLABLE_TEXT = {
     "os_patch_minor",
     "device_brand",
     "device_model",
+    "country",
+    "city",
+    "region",
 }
 
 
@@ -106,7 +116,9 @@ def segments_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     `view_session_id` (defaults to one session per row); everything else has a default
     (SEGMENT_DEFAULTS). `finished_at` None means still running. `client_id` defaults to
     "device-<view_session_id>", `id` to a stable UUID, and for recorded segments `from`/`to`
-    default to 0 and the length in seconds (live segments: 0 and 0).
+    default to 0 and the length in seconds (live segments: 0 and 0). `region` defaults to
+    the city's ISO 3166-2 code when the generator knows the city (Budapest: "HU-BU"), else
+    null; `channel_id` (the channel a recorded video belongs to) to null.
     """
     records: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -122,6 +134,7 @@ def segments_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             raise ValueError(f"segment row {index}: finished_at is before started_at")
         record["content_type"] = ContentType(record["content_type"]).value
         record["view_type"] = ViewType(record["view_type"]).value
+        record.setdefault("region", CITY_REGIONS.get(record["city"] or ""))
         record.setdefault("view_session_id", f"session-{index}")
         record.setdefault("client_id", f"device-{record['view_session_id']}")
         record.setdefault("id", _stable_uuid(index, record["view_session_id"]))
@@ -143,12 +156,19 @@ def segments_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 def normalize_segments(frame: pd.DataFrame) -> pd.DataFrame:
     """Coerce a frame to SEGMENT_COLUMNS and their dtypes; raises ValueError if one is missing."""
-    missing = [column for column in SEGMENT_COLUMNS if column not in frame.columns]
+    missing = [
+        column
+        for column in SEGMENT_COLUMNS
+        if column not in frame.columns and column not in OPTIONAL_COLUMNS
+    ]
     if missing:
         raise ValueError(f"dataset is missing columns {missing}")
     out = pd.DataFrame(index=range(len(frame)))
     for column, dtype in SEGMENT_COLUMNS.items():
-        values = frame[column].reset_index(drop=True)
+        if column not in frame.columns:
+            values = pd.Series([None] * len(frame), dtype=object)
+        else:
+            values = frame[column].reset_index(drop=True)
         if dtype.startswith("datetime64"):
             out[column] = pd.to_datetime(values, utc=True).dt.floor("s").astype(dtype)
         elif column in NULLABLE_TEXT:

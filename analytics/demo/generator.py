@@ -65,6 +65,39 @@ COUNTRIES: list[tuple[str, int, float, tuple[str, ...]]] = [
     ("RO", 2, 0.7, ("Bucharest", "Cluj-Napoca")),
 ]
 
+# city -> ISO 3166-2 subdivision code: what the `region` dimension answers in `point`.
+CITY_REGIONS: dict[str, str] = {
+    "New York": "US-NY", "Los Angeles": "US-CA", "Chicago": "US-IL", "Houston": "US-TX",
+    "Seattle": "US-WA", "London": "GB-ENG", "Manchester": "GB-ENG", "Birmingham": "GB-ENG",
+    "Berlin": "DE-BE", "Munich": "DE-BY", "Hamburg": "DE-HH", "Paris": "FR-IDF",
+    "Lyon": "FR-ARA", "Marseille": "FR-PAC", "Budapest": "HU-BU", "Debrecen": "HU-HB",
+    "Szeged": "HU-CS", "São Paulo": "BR-SP", "Rio de Janeiro": "BR-RJ",
+    "Belo Horizonte": "BR-MG", "Mumbai": "IN-MH", "Bengaluru": "IN-KA", "Delhi": "IN-DL",
+    "Tokyo": "JP-13", "Osaka": "JP-27", "Toronto": "CA-ON", "Vancouver": "CA-BC",
+    "Montreal": "CA-QC", "Sydney": "AU-NSW", "Melbourne": "AU-VIC", "Brisbane": "AU-QLD",
+    "Mexico City": "MX-CMX", "Guadalajara": "MX-JAL", "Monterrey": "MX-NLE",
+    "Madrid": "ES-MD", "Barcelona": "ES-CT", "Valencia": "ES-VC", "Rome": "IT-62",
+    "Milan": "IT-25", "Naples": "IT-72", "Amsterdam": "NL-NH", "Rotterdam": "NL-ZH",
+    "Utrecht": "NL-UT", "Warsaw": "PL-14", "Kraków": "PL-12", "Wrocław": "PL-02",
+    "Stockholm": "SE-AB", "Gothenburg": "SE-O", "Oslo": "NO-03", "Bergen": "NO-46",
+    "Copenhagen": "DK-84", "Aarhus": "DK-82", "Helsinki": "FI-18", "Tampere": "FI-11",
+    "Dublin": "IE-L", "Cork": "IE-M", "Lisbon": "PT-11", "Porto": "PT-13",
+    "Buenos Aires": "AR-C", "Córdoba": "AR-X", "Santiago": "CL-RM", "Valparaíso": "CL-VS",
+    "Bogotá": "CO-DC", "Medellín": "CO-ANT", "Johannesburg": "ZA-GP", "Cape Town": "ZA-WC",
+    "Lagos": "NG-LA", "Abuja": "NG-FC", "Cairo": "EG-C", "Alexandria": "EG-ALX",
+    "Nairobi": "KE-30", "Mombasa": "KE-28", "Istanbul": "TR-34", "Ankara": "TR-06",
+    "Dubai": "AE-DU", "Abu Dhabi": "AE-AZ", "Riyadh": "SA-01", "Jeddah": "SA-02",
+    "Seoul": "KR-11", "Busan": "KR-26", "Singapore": "SG-01", "Jakarta": "ID-JK",
+    "Surabaya": "ID-JI", "Manila": "PH-00", "Cebu City": "PH-07", "Vienna": "AT-9",
+    "Graz": "AT-6", "Zurich": "CH-ZH", "Geneva": "CH-GE", "Brussels": "BE-BRU",
+    "Antwerp": "BE-VAN", "Prague": "CZ-10", "Brno": "CZ-64", "Bucharest": "RO-B",
+    "Cluj-Napoca": "RO-CJ",
+}  # fmt: skip
+
+# Codes a geolocation database answers when it cannot name a country (user-assigned or
+# reserved ISO codes, and Kosovo's provisional one): what `unknown_country_rate` puts in.
+UNKNOWN_COUNTRIES = ("ZZ", "XK", "A1", "EU")
+
 # DeviceInfo profiles as a user-agent parser reports them:
 # browser (family, major, minor, patch), os (family, major, minor, patch, patch_minor),
 # device (family, brand, model), is_mobile_view, weight.
@@ -247,9 +280,10 @@ LOCAL_HOUR_CURVE = np.array(
 )  # fmt: skip
 WEEKDAY_FACTOR = np.array([0.92, 0.9, 0.93, 0.97, 1.05, 1.25, 1.2])  # Monday..Sunday
 
-N_LIVE = 8
+N_LIVE = 8  # with the default 40 contents
 N_ALWAYS_ON = 2
 N_RECORDED = 32
+LIVE_CONTENT_SHARE = 0.2  # of `contents`: live channels; the rest are recorded videos
 MEAN_SEGMENTS_PER_SESSION = 2.6
 LIVE_SHARE = 0.45
 
@@ -260,7 +294,7 @@ class GeneratedData:
 
     segments: pd.DataFrame  # one row per segment, integer codes and epoch seconds
     devices: pd.DataFrame  # device index -> client_id, country, city, profile, identity
-    contents: pd.DataFrame  # content index -> content_type, content_id
+    contents: pd.DataFrame  # content index -> content_type, content_id, channel_id
     profiles: pd.DataFrame  # profile index -> DeviceInfo families and versions
     window_start: datetime
     window_end: datetime
@@ -278,31 +312,66 @@ def account_seed(seed: int, client_id: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, int.from_bytes(digest[:8], "little")])
 
 
-def generate(segments: int, days: int, seed: int, client_id: str, today: datetime) -> GeneratedData:
-    """Generate exactly `segments` segments for the window of `days` ending with `today`."""
+def extras_rng(seed: int, client_id: str) -> np.random.Generator:
+    """A second stream for what later versions added (channels of videos, null and unknown
+    places), so the main stream, and the data of existing settings, stay as they were."""
+    digest = hashlib.sha256(client_id.encode()).digest()
+    return np.random.default_rng([seed, int.from_bytes(digest[:8], "little"), 1])
+
+
+def content_counts(contents: int) -> tuple[int, int]:
+    """(live channels, recorded videos) out of `contents` (40 -> 8 and 32)."""
+    n_live = max(N_ALWAYS_ON + 1, round(contents * LIVE_CONTENT_SHARE))
+    return n_live, contents - n_live
+
+
+def generate(
+    segments: int,
+    days: int,
+    seed: int,
+    client_id: str,
+    today: datetime,
+    *,
+    contents: int = N_LIVE + N_RECORDED,
+    null_rate: float = 0.0,
+    unknown_country_rate: float = 0.0,
+) -> GeneratedData:
+    """Generate exactly `segments` segments for the window of `days` ending with `today`.
+
+    `contents` live channels and recorded videos (a fifth live); each video belongs to one
+    channel. A `null_rate` share of devices has no known place (country, city and region
+    null), an `unknown_country_rate` share a country code outside ISO 3166-1's assigned ones.
+    """
     rng = np.random.default_rng(account_seed(seed, client_id))
+    extras = extras_rng(seed, client_id)
     start, end = window_for(days, today)
     t0 = int(start.timestamp())
     n_days = days
+    n_live, n_recorded = content_counts(contents)
 
-    contents, video_length, video_published_day, live_weight = _contents(rng, n_days)
+    contents_table, video_length, video_published_day, live_weight = _contents(
+        rng, n_days, n_live, n_recorded
+    )
+    contents_table["channel_id"] = _video_channels(extras, contents_table, n_live)
     n_sessions_guess = max(1, int(segments / MEAN_SEGMENTS_PER_SESSION * 1.15) + 10)
     devices, device_weight, device_offset = _devices(rng, max(50, n_sessions_guess // 3))
+    _unknown_places(extras, devices, null_rate, unknown_country_rate)
 
     day_weight = _day_weights(rng, start, n_days)
-    n_live = int(n_sessions_guess * LIVE_SHARE)
-    n_rec = n_sessions_guess - n_live
+    n_live_sessions = int(n_sessions_guess * LIVE_SHARE)
+    n_rec = n_sessions_guess - n_live_sessions
 
     # Devices pick sessions with a heavy tail: a few devices come back often.
-    live_dev = rng.choice(len(devices), size=n_live, p=device_weight)
+    live_dev = rng.choice(len(devices), size=n_live_sessions, p=device_weight)
     rec_dev = rng.choice(len(devices), size=n_rec, p=device_weight)
 
     live_content, live_start, live_dur = _live_sessions(
-        rng, n_live, live_weight, day_weight, device_offset[live_dev], t0, n_days
+        rng, n_live_sessions, live_weight, day_weight, device_offset[live_dev], t0, n_days
     )
     rec_content, rec_start, rec_dur = _recorded_sessions(
         rng, n_rec, video_length, video_published_day, day_weight, device_offset[rec_dev], t0
     )
+    rec_content += n_live
 
     sess_content = np.concatenate([live_content, rec_content])
     sess_start = np.concatenate([live_start, rec_start])
@@ -328,7 +397,7 @@ def generate(segments: int, days: int, seed: int, client_id: str, today: datetim
         a[:n_keep][keep] for a in (sess_content, sess_start, sess_dur, sess_dev)
     )
     frame = _segments(
-        rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, contents, video_length
+        rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, n_live, video_length
     )
     profiles = pd.DataFrame(
         [(*b, *o, *d, mobile) for b, o, d, mobile, _ in PROFILES],
@@ -339,32 +408,62 @@ def generate(segments: int, days: int, seed: int, client_id: str, today: datetim
         ],
     )  # fmt: skip
     profiles.insert(0, "profile", np.arange(len(profiles)))
-    return GeneratedData(frame, devices, contents, profiles, start, end)
+    return GeneratedData(frame, devices, contents_table, profiles, start, end)
 
 
-def _contents(rng: np.random.Generator, n_days: int):
-    live_ids = 10_000_000 + _distinct(rng, 30_000_000, N_LIVE)
-    video_ids = 100_000_000 + _distinct(rng, 300_000_000, N_RECORDED)
+def _contents(rng: np.random.Generator, n_days: int, n_live: int, n_recorded: int):
+    live_ids = 10_000_000 + _distinct(rng, 30_000_000, n_live)
+    video_ids = 100_000_000 + _distinct(rng, 300_000_000, n_recorded)
     contents = pd.DataFrame(
         {
-            "content": np.arange(N_LIVE + N_RECORDED),
-            "content_type": ["live"] * N_LIVE + ["recorded"] * N_RECORDED,
+            "content": np.arange(n_live + n_recorded),
+            "content_type": ["live"] * n_live + ["recorded"] * n_recorded,
             "content_id": np.concatenate([live_ids, video_ids]).astype(np.int64),
         }
     )
     # Video lengths 2..120 minutes; published from 60 days before the window to its end.
-    video_length = np.clip(rng.lognormal(np.log(900), 0.8, N_RECORDED), 120, 7200).astype(np.int64)
-    video_published_day = rng.integers(-60, n_days, N_RECORDED)
-    live_weight = rng.lognormal(0, 0.6, N_LIVE)
+    video_length = np.clip(rng.lognormal(np.log(900), 0.8, n_recorded), 120, 7200).astype(np.int64)
+    video_published_day = rng.integers(-60, n_days, n_recorded)
+    live_weight = rng.lognormal(0, 0.6, n_live)
     return contents, video_length, video_published_day, live_weight
+
+
+def _video_channels(rng: np.random.Generator, contents: pd.DataFrame, n_live: int) -> pd.Series:
+    """Each recorded video belongs to one live channel (its channel id is that channel's
+    content id, as on IBM's platform); live rows carry no channel."""
+    live_ids = contents["content_id"].to_numpy()[:n_live]
+    n_recorded = len(contents) - n_live
+    channel = live_ids[rng.integers(0, n_live, n_recorded)]
+    return (
+        pd.Series(np.concatenate([np.zeros(n_live, np.int64), channel]))
+        .astype("Int64")
+        .mask(np.arange(len(contents)) < n_live)
+    )
+
+
+def _unknown_places(
+    rng: np.random.Generator, devices: pd.DataFrame, null_rate: float, unknown_rate: float
+) -> None:
+    """Add `region` (from the city) and, at the given rates, null or unknown places."""
+    devices["region"] = devices["city"].map(CITY_REGIONS)
+    draw = rng.random(len(devices))
+    unknown = (draw >= null_rate) & (draw < null_rate + unknown_rate)
+    codes = np.array(UNKNOWN_COUNTRIES)[rng.integers(0, len(UNKNOWN_COUNTRIES), len(devices))]
+    for column in ("country", "city", "region"):
+        devices[column] = devices[column].astype(object)
+    devices.loc[unknown, "country"] = codes[unknown]
+    devices.loc[unknown, ["city", "region"]] = None
+    devices.loc[draw < null_rate, ["country", "city", "region"]] = None
 
 
 def _distinct(rng: np.random.Generator, high: int, count: int) -> np.ndarray:
     """`count` distinct integers in [0, high), without materialising the range."""
     values: list[int] = []
+    seen: set[int] = set()
     while len(values) < count:
         value = int(rng.integers(0, high))
-        if value not in values:
+        if value not in seen:
+            seen.add(value)
             values.append(value)
     return np.array(values, dtype=np.int64)
 
@@ -447,7 +546,7 @@ def _recorded_sessions(rng, n, video_length, published_day, day_weight, utc_offs
     # Watch time: a share of the video (many drop early, some finish).
     share = rng.beta(0.9, 1.6, n)
     duration = np.maximum(15, (share * video_length[video]).astype(np.int64))
-    return N_LIVE + video, start.astype(np.int64), duration
+    return video, start.astype(np.int64), duration  # video index; the caller adds n_live
 
 
 def _live_sessions(rng, n, live_weight, day_weight, utc_offset, t0, n_days):
@@ -457,7 +556,7 @@ def _live_sessions(rng, n, live_weight, day_weight, utc_offset, t0, n_days):
 
     # Events: each scheduled channel airs on ~3 of 7 days, in the evening (UTC 18-23),
     # 1-3 hours; a few events are big.
-    scheduled = np.arange(N_ALWAYS_ON, N_LIVE)
+    scheduled = np.arange(N_ALWAYS_ON, len(live_weight))
     airs = rng.random((len(scheduled), n_days)) < 3 / 7
     channel_index, event_day = np.nonzero(airs)
     channel = scheduled[channel_index]
@@ -501,7 +600,7 @@ def _live_sessions(rng, n, live_weight, day_weight, utc_offset, t0, n_days):
     return content, start, duration
 
 
-def _segments(rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, contents, video_length):
+def _segments(rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, n_live, video_length):
     """Split each session into segments separated by pauses (a gap) or seeks (a jump)."""
     n_seg = int(seg_count.sum())
     session = np.repeat(np.arange(len(seg_count)), seg_count)
@@ -528,8 +627,8 @@ def _segments(rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, cont
 
     # Positions for recorded videos: continue after a pause, jump after a seek.
     content = sess_content[session]
-    is_recorded = content >= N_LIVE
-    length = np.where(is_recorded, video_length[np.maximum(content - N_LIVE, 0)], 0)
+    is_recorded = content >= n_live
+    length = np.where(is_recorded, video_length[np.maximum(content - n_live, 0)], 0)
     anchor = first_of_session | ~is_pause
     anchor_pos = np.where(
         first_of_session & (rng.random(n_seg) < 0.75), 0, (rng.random(n_seg) * length * 0.8)

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document of the documented contract (Analytics API v1.0.3), as served.
+"""The OpenAPI 3.1 document of the documented contract, as served: the current Analytics API
+(IBM's developer docs) by default, or the older v1.0.3 surface.
 
 Written out explicitly rather than derived from the handlers, so it states the contract the
 clients rely on (enums, bounds, the 400/401 shapes) and a fuzzer can hold the server to it.
@@ -8,15 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.api.queries import (
+from analytics.contract import (
+    API_DEFAULT_TIME_ZONE,
     PAGE_LIMIT_DEFAULT,
     PAGE_LIMIT_MAX,
+    PEAK_SUMMARY_TYPE,
+    VIEWER_SECONDS_SERIES_TYPE,
+    VIEWER_SECONDS_SUMMARY_TYPE,
+    ApiVersion,
     ContentType,
     DeviceClass,
     Dimension,
     Metric,
-    PeakGranularity,
     ViewType,
+    dimensions_of,
+    granularities_of,
 )
 
 CONTENT_IDS_PATTERN = r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17})*$"
@@ -41,6 +48,16 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
 def _list_schema(item: str) -> dict[str, Any]:
     return _object(
         {"pagination": _ref("Pagination"), "data": {"type": "array", "items": _ref(item)}}
+    )
+
+
+def _summary_list_schema(item: str) -> dict[str, Any]:
+    """Zero or one item, and an empty pagination object (as the docs' examples show)."""
+    return _object(
+        {
+            "pagination": {"type": "object", "maxProperties": 0},
+            "data": {"type": "array", "maxItems": 1, "items": _ref(item)},
+        }
     )
 
 
@@ -79,8 +96,8 @@ def _segment_properties(id_key: str) -> dict[str, Any]:
         "finished_at": _nullable(DATE_TIME),
         "from": INTEGER,
         "to": {"type": ["integer", "null"]},
-        "country": STRING,
-        "city": STRING,
+        "country": NULLABLE_STRING,
+        "city": NULLABLE_STRING,
         "is_mobile_view": {"type": "boolean"},
         "view_type": VIEW_TYPE,
         "client_id": STRING,
@@ -109,9 +126,11 @@ SCHEMAS: dict[str, Any] = {
             {
                 "dimension_type": {"type": "string", "enum": [d.value for d in Dimension]},
                 "point": {
-                    "type": "string",
+                    "type": ["string", "null"],
                     "description": "bucket start (ISO 8601, offset of date_time_from) for "
-                    "month/day/hour; country code for location; one of "
+                    "month/day/hour; ISO 3166-1 alpha-2 country code for country (location "
+                    "on v1.0.3); ISO 3166-2 subdivision code for region (null: unknown place); "
+                    "one of "
                     f"{[d.value for d in DeviceClass]} for device; onsite/offsite for "
                     f"view-source; the metric's name for summary "
                     f"({[m.point_name for m in Metric]})",
@@ -129,6 +148,43 @@ SCHEMAS: dict[str, Any] = {
                 "time": DATE_TIME,
                 "value": {"type": "integer", "minimum": 1},
             }
+        ),
+    ),
+    "PeakSummary": _resource(
+        PEAK_SUMMARY_TYPE,
+        _object(
+            {
+                "content_type": CONTENT_TYPE,
+                "content_id": INTEGER,
+                "media_id": INTEGER,
+                "timestamp": DATE_TIME,
+                "time": DATE_TIME,
+                "value": {"type": "integer", "minimum": 1},
+            },
+            required=["content_type", "value"],
+        ),
+    ),
+    "ViewerSecondSeries": _resource(
+        VIEWER_SECONDS_SERIES_TYPE,
+        _object(
+            {
+                "content_type": CONTENT_TYPE,
+                "content_id": INTEGER,
+                "time": DATE_TIME,
+                "value": {"type": "integer", "minimum": 1, "description": "seconds watched"},
+            }
+        ),
+    ),
+    "ViewerSecondSummary": _resource(
+        VIEWER_SECONDS_SUMMARY_TYPE,
+        _object(
+            {
+                "content_type": CONTENT_TYPE,
+                "content_id": INTEGER,
+                "media_id": INTEGER,
+                "value": {"type": "integer", "minimum": 1, "description": "seconds watched"},
+            },
+            required=["content_type", "value"],
         ),
     ),
     "DeviceInfo": DEVICE_INFO,
@@ -149,6 +205,9 @@ SCHEMAS: dict[str, Any] = {
     ),
     "SeriesList": _list_schema("Series"),
     "PeakSeriesList": _list_schema("PeakSeries"),
+    "ViewerSecondSeriesList": _list_schema("ViewerSecondSeries"),
+    "PeakSummaryList": _summary_list_schema("PeakSummary"),
+    "ViewerSecondSummaryList": _summary_list_schema("ViewerSecondSummary"),
     "ViewList": _list_schema("View"),
     "ViewerList": _list_schema("Viewer"),
     "BadRequest": _object(
@@ -191,7 +250,7 @@ def _param(name: str, where: str, schema: dict, description: str, required: bool
     }
 
 
-ZONE_NOTE = " Without an offset the time is read as America/Los_Angeles."
+ZONE_NOTE = f" Without an offset the time is read as {API_DEFAULT_TIME_ZONE}."
 PARAMETERS: dict[str, dict[str, Any]] = {
     "date_time_from": _param(
         "date_time_from", "query", DATE_TIME, "Start of the period (ISO 8601)." + ZONE_NOTE, True
@@ -209,23 +268,25 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "How many resources per page.",
     ),
     "content_type": _param("content_type", "path", CONTENT_TYPE, "Type of the content."),
-    "dimension": _param(
-        "dimension",
-        "path",
-        {"type": "string", "enum": [d.value for d in Dimension if d is not Dimension.SUMMARY]},
-        "The dimension of the breakdown.",
+    "channel_id": _param(
+        "channel_id",
+        "query",
+        {"type": "string", "pattern": CONTENT_IDS_PATTERN},
+        "A list of comma separated channel ids: the recorded videos of these channels.",
+        True,
+    ),
+    "single_content_id": _param(
+        "content_id",
+        "query",
+        {"type": "string", "pattern": r"^[1-9][0-9]{0,17}$"},
+        "A single content id.",
+        True,
     ),
     "content_id": _param(
         "content_id",
         "query",
         {"type": "string", "pattern": CONTENT_IDS_PATTERN},
         "A list of comma separated content ids.",
-    ),
-    "granularity": _param(
-        "granularity",
-        "query",
-        {"type": "string", "enum": [g.value for g in PeakGranularity], "default": "minute"},
-        "The granularity of the breakdown.",
     ),
     "viewer_identifier": _param(
         "viewer_identifier",
@@ -247,6 +308,29 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
 }
 
+
+def _version_parameters(version: ApiVersion) -> dict[str, dict[str, Any]]:
+    """The parameters whose values differ between the API versions."""
+    return {
+        "dimension": _param(
+            "dimension",
+            "path",
+            {"type": "string", "enum": [d.value for d in dimensions_of(version)]},
+            "The dimension of the breakdown.",
+        ),
+        "granularity": _param(
+            "granularity",
+            "query",
+            {
+                "type": "string",
+                "enum": [g.value for g in granularities_of(version)],
+                "default": "minute",
+            },
+            "The granularity of the breakdown.",
+        ),
+    }
+
+
 RESPONSES: dict[str, Any] = {
     "BadRequest": {
         "description": "Bad request: one error per invalid parameter, named in source.pointer",
@@ -257,7 +341,8 @@ RESPONSES: dict[str, Any] = {
         "content": {"application/json": {"schema": _ref("Error")}},
     },
     "TooManyRequests": {
-        "description": "Rate limited; retry after Retry-After seconds",
+        "description": "Rate limited: the rate_limit knob sends the X-RateLimit headers only "
+        "(Reset is a Unix time); a simulated fault (fault_rate) also sends Retry-After",
         "headers": {
             name: {"schema": {"type": "integer"}}
             for name in (
@@ -269,6 +354,10 @@ RESPONSES: dict[str, Any] = {
         },
         "content": {"application/json": {"schema": _ref("Error")}},
     },
+    "NotFound": {
+        "description": "No such resource",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
     "ServiceUnavailable": {
         "description": "Temporarily unavailable; retry after Retry-After seconds",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -277,22 +366,27 @@ RESPONSES: dict[str, Any] = {
 }
 
 
-def _operation(summary: str, list_schema: str, params: list[str], operation_id: str) -> dict:
+def _operation(
+    summary: str, list_schema: str, params: list[str], operation_id: str, *, not_found=False
+) -> dict:
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": _ref(list_schema)}},
+        },
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "429": {"$ref": "#/components/responses/TooManyRequests"},
+        "503": {"$ref": "#/components/responses/ServiceUnavailable"},
+    }
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
     return {
         "get": {
             "operationId": operation_id,
             "summary": summary,
             "parameters": [{"$ref": f"#/components/parameters/{p}"} for p in params],
-            "responses": {
-                "200": {
-                    "description": "OK",
-                    "content": {"application/json": {"schema": _ref(list_schema)}},
-                },
-                "400": {"$ref": "#/components/responses/BadRequest"},
-                "401": {"$ref": "#/components/responses/Unauthorized"},
-                "429": {"$ref": "#/components/responses/TooManyRequests"},
-                "503": {"$ref": "#/components/responses/ServiceUnavailable"},
-            },
+            "responses": responses,
         }
     }
 
@@ -300,7 +394,49 @@ def _operation(summary: str, list_schema: str, params: list[str], operation_id: 
 RANGE_PAGE = ["date_time_from", "date_time_to", "_page", "_limit"]
 
 
-def _paths() -> dict[str, Any]:
+def _current_paths() -> dict[str, Any]:
+    """What IBM's current docs add to v1.0.3: channel scopes, summaries, viewer-seconds."""
+    return {
+        "/views/recorded/channel": _operation(
+            "Raw view export of the recorded videos of given channels",
+            "ViewList",
+            ["channel_id", "list_unfinished_segments", "inclusive_range", *RANGE_PAGE],
+            "views_of_channels",
+        ),
+        "/peak-viewer-numbers/{content_type}/summary": _operation(
+            "The highest peak of one content in the period, and when it happened",
+            "PeakSummaryList",
+            ["content_type", "single_content_id", "date_time_from", "date_time_to"],
+            "peak_viewer_numbers_summary",
+        ),
+        "/viewer-seconds": _operation(
+            "Seconds watched of all content, per content and bucket",
+            "ViewerSecondSeriesList",
+            ["granularity", "content_id", *RANGE_PAGE],
+            "viewer_seconds",
+        ),
+        "/viewer-seconds/{content_type}": _operation(
+            "Seconds watched of one content type (or given content ids)",
+            "ViewerSecondSeriesList",
+            ["content_type", "granularity", "content_id", *RANGE_PAGE],
+            "viewer_seconds_by_content_type",
+        ),
+        "/viewer-seconds/recorded/channel": _operation(
+            "Seconds watched of the recorded videos of given channels",
+            "ViewerSecondSeriesList",
+            ["channel_id", "granularity", *RANGE_PAGE],
+            "viewer_seconds_of_channels",
+        ),
+        "/viewer-seconds/{content_type}/summary": _operation(
+            "Seconds watched of one content in the period",
+            "ViewerSecondSummaryList",
+            ["content_type", "single_content_id", "date_time_from", "date_time_to"],
+            "viewer_seconds_summary",
+        ),
+    }
+
+
+def _paths(version: ApiVersion) -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/viewers": _operation(
             "List of the unique viewers for all contents",
@@ -374,28 +510,30 @@ def _paths() -> dict[str, Any]:
         ["content_type", "granularity", "content_id", *RANGE_PAGE],
         "peak_viewer_numbers_by_content_type",
     )
+    if version is ApiVersion.CURRENT:
+        paths.update(_current_paths())
     return paths
 
 
-def openapi_document(server_url: str) -> dict[str, Any]:
-    """The document, with `server_url` (".../v1") as its server."""
+def openapi_document(server_url: str, version: ApiVersion = ApiVersion.CURRENT) -> dict[str, Any]:
+    """The document of one API `version`, with `server_url` (".../v1") as its server."""
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Demo IBM Video Analytics API",
-            "version": "1.0.3",
+            "version": version.value,
             "description": "A local stand-in for IBM Video Streaming's Analytics API v1 on "
             "generated data. Get a JWT from POST /oauth2/token (client credentials, "
             "token_type=jwt) and send it raw in the Authorization header.",
         },
         "servers": [{"url": server_url}],
         "security": [{"JWTHeader": []}],
-        "paths": _paths(),
+        "paths": _paths(version),
         "components": {
             "securitySchemes": {
                 "JWTHeader": {"type": "apiKey", "in": "header", "name": "Authorization"}
             },
-            "parameters": PARAMETERS,
+            "parameters": {**PARAMETERS, **_version_parameters(version)},
             "responses": RESPONSES,
             "schemas": SCHEMAS,
         },

@@ -7,20 +7,24 @@ parameter in `source.pointer`, so a client can show exactly what to fix.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from analytics.api.queries import (
+from analytics.contract import (
+    API_DEFAULT_TIME_ZONE,
     PAGE_LIMIT_DEFAULT,
     PAGE_LIMIT_MAX,
+    ApiVersion,
     ContentType,
     Dimension,
     PeakGranularity,
+    dimensions_of,
+    granularities_of,
 )
 
-DEFAULT_ZONE = ZoneInfo("America/Los_Angeles")  # the API reads times without an offset here
+DEFAULT_ZONE = ZoneInfo(API_DEFAULT_TIME_ZONE)  # the API reads times without an offset here
 _DIGITS = re.compile(r"[0-9]+")
 _MAX_CONTENT_ID = 2**63 - 1
 
@@ -69,7 +73,9 @@ class Window:
 
 
 @dataclass(frozen=True)
-class Page:
+class PageRequest:
+    """The page a list asked for (`_page`, `_limit`)."""
+
     number: int = 1
     limit: int = PAGE_LIMIT_DEFAULT
 
@@ -79,9 +85,25 @@ class Page:
 
 
 @dataclass(frozen=True)
-class Filters:
+class ContentFilter:
+    """Which contents an answer counts: a content type from the path, content ids from
+    `content_id` (empty: all), and the channels whose recorded videos count (`channel_id`)."""
+
     content_type: ContentType | None = None
     content_ids: tuple[int, ...] = ()
+    channel_ids: tuple[int, ...] = ()
+
+
+def query_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Last value wins, except the id lists (content_id, channel_id): repeated ones join into
+    one comma-separated list."""
+    query: dict[str, str] = {}
+    for key, value in items:
+        if key in ("content_id", "channel_id") and key in query:
+            query[key] = f"{query[key]},{value}"
+        else:
+            query[key] = value
+    return query
 
 
 @dataclass
@@ -143,10 +165,10 @@ class Collector:
         assert offset is not None
         return Window(start.astimezone(UTC), end.astimezone(UTC), offset)
 
-    def page(self) -> Page:
+    def page(self) -> PageRequest:
         number = self._positive_int("_page", 1, None)
         limit = self._positive_int("_limit", PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)
-        return Page(number or 1, limit or PAGE_LIMIT_DEFAULT)
+        return PageRequest(number or 1, limit or PAGE_LIMIT_DEFAULT)
 
     def _positive_int(self, name: str, default: int, maximum: int | None) -> int | None:
         raw = self.query.get(name)
@@ -182,17 +204,38 @@ class Collector:
                 "e.g. /v1/total-views/live/summary?content_id=...",
             )
             return ()
+        return self._id_list("content_id", raws)
+
+    def channel_ids(self) -> tuple[int, ...]:
+        """`channel_id`, required: the channels whose recorded videos an answer counts."""
+        raws = self.query.get("channel_id")
+        if raws is None or not raws.strip():
+            self.fail("channel_id", "channel_id is required (a comma-separated list of ids)")
+            return ()
+        return self._id_list("channel_id", raws)
+
+    def _id_list(self, name: str, raws: str) -> tuple[int, ...]:
         ids: list[int] = []
         for item in raws.split(","):
             text = item.strip()
             if not _DIGITS.fullmatch(text) or not 0 < int(text) <= _MAX_CONTENT_ID:
                 self.fail(
-                    "content_id",
-                    f"content_id={raws!r} must be a comma-separated list of positive integers",
+                    name, f"{name}={raws!r} must be a comma-separated list of positive integers"
                 )
                 return ()
             ids.append(int(text))
         return tuple(dict.fromkeys(ids))
+
+    def single_id(self, name: str) -> int | None:
+        """A required single positive id (`content_id` of the summary endpoints)."""
+        raw = (self.query.get(name) or "").strip()
+        if not raw:
+            self.fail(name, f"{name} is required (a single content id)")
+            return None
+        if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= _MAX_CONTENT_ID:
+            self.fail(name, f"{name}={raw!r} must be a single positive integer id")
+            return None
+        return int(raw)
 
     def text(self, name: str) -> str:
         return self.query.get(name, "") or ""
@@ -209,24 +252,23 @@ class Collector:
             self.fail("content_type", f"content_type {raw!r} is not one of: {allowed}")
             return None
 
-    def dimension(self, raw: str) -> Dimension | None:
-        try:
-            dimension = Dimension(raw)
-        except ValueError:
-            dimension = None
-        if dimension is None or dimension is Dimension.SUMMARY:
-            allowed = ", ".join(d.value for d in Dimension if d is not Dimension.SUMMARY)
+    def dimension(self, raw: str, version: ApiVersion = ApiVersion.CURRENT) -> Dimension | None:
+        """A breakdown dimension the API `version` knows (an unknown one is a 400)."""
+        known = dimensions_of(version)
+        dimension = next((d for d in known if d.value == raw), None)
+        if dimension is None:
+            allowed = ", ".join(d.value for d in known)
             self.fail("dimension", f"dimension {raw!r} is not one of: {allowed} (or summary)")
-            return None
         return dimension
 
-    def granularity(self) -> PeakGranularity:
+    def granularity(self, version: ApiVersion = ApiVersion.CURRENT) -> PeakGranularity:
         raw = self.query.get("granularity")
         if raw is None or raw == "":
             return PeakGranularity.MINUTE
-        try:
-            return PeakGranularity(raw)
-        except ValueError:
-            allowed = ", ".join(g.value for g in PeakGranularity)
+        known = granularities_of(version)
+        granularity = next((g for g in known if g.value == raw), None)
+        if granularity is None:
+            allowed = ", ".join(g.value for g in known)
             self.fail("granularity", f"granularity {raw!r} is not one of: {allowed}")
             return PeakGranularity.MINUTE
+        return granularity

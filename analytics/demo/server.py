@@ -8,6 +8,7 @@ are configured.
 from __future__ import annotations
 
 import atexit
+import base64
 import json
 import logging
 import socket
@@ -15,14 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 from urllib.request import Request, urlopen
 
 import pandas as pd
 import uvicorn
 
-from analytics.demo.app import RequestCounter, create_app
-from analytics.demo.settings import DemoSettings
+from analytics.demo.app import create_app
+from analytics.demo.counter import RequestCounter
+from analytics.demo.settings import DemoSettings, TokenAuth
 from analytics.demo.store import DataRegistry
 
 log = logging.getLogger(__name__)
@@ -56,16 +58,17 @@ class DemoServer:
         self._registry = registry
 
     def fetch_token(self) -> str:
-        """A fresh JWT for the first account, from the token endpoint over HTTP."""
-        form = urlencode(
-            {
-                "grant_type": "client_credentials",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "token_type": "jwt",
-            }
-        ).encode()
-        request = Request(self.token_url, data=form, method="POST")  # noqa: S310 - loopback
+        """A fresh JWT for the first account, from the token endpoint over HTTP (the secret by
+        HTTP Basic when the server takes only that, else in the form)."""
+        fields = {"grant_type": "client_credentials", "client_id": self.client_id}
+        headers = {}
+        if self.settings.token_auth is TokenAuth.BASIC:
+            pair = f"{quote_plus(self.client_id)}:{quote_plus(self.client_secret)}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        else:
+            fields["client_secret"] = self.client_secret
+        form = urlencode({**fields, "token_type": "jwt"}).encode()
+        request = Request(self.token_url, data=form, headers=headers, method="POST")  # noqa: S310
         with urlopen(request, timeout=30) as response:  # noqa: S310 - our own http:// URL
             return json.load(response)["access_token"]
 

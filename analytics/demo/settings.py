@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+
+from analytics.config import ConfigSource
+from analytics.contract import ApiVersion, SummaryIdKey, SummaryTimeKey
 
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - the published demo credential, not a secret
@@ -41,6 +45,47 @@ class Accounts(Mapping[str, str]):
         return f"Accounts({', '.join(repr(c) for c in self._accounts)})"
 
 
+class SettingOutOfRange(ValueError):
+    """A DemoSettings field outside its range; `from_env` names the variable it came from."""
+
+    def __init__(self, name: str, rule: str, value: object) -> None:
+        super().__init__(f"DemoSettings.{name} {rule} (got {value!r})")
+        self.name = name
+        self.rule = rule
+        self.value = value
+
+
+class CountMeans(StrEnum):
+    """What `pagination.count` holds: every matching item (total) or the items on this page."""
+
+    TOTAL = "total"
+    PAGE = "page"
+
+
+class TokenAuth(StrEnum):
+    """How the token endpoint accepts the client secret: HTTP Basic, the form field, or either."""
+
+    BASIC = "basic"
+    FORM = "form"
+    BOTH = "both"
+
+
+_RATE_LIMIT = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
+
+
+def parse_rate_limit(text: str) -> tuple[int, int] | None:
+    """ "N/S" -> (N requests, S-second window); "" -> None (no limit); ValueError otherwise."""
+    if not text.strip():
+        return None
+    match = _RATE_LIMIT.fullmatch(text)
+    if not match or int(match[1]) < 1 or int(match[2]) < 1:
+        raise ValueError(f"expected 'N/S' with N, S >= 1, e.g. '100/60' (got {text!r})")
+    return int(match[1]), int(match[2])
+
+
+DEFAULT_CONTENTS = 40  # 8 live channels and 32 recorded videos
+
+
 def _default_accounts() -> Accounts:
     return Accounts({DEMO_CLIENT_ID: DEMO_CLIENT_SECRET})
 
@@ -49,8 +94,8 @@ def _default_accounts() -> Accounts:
 class DemoSettings:
     """Everything that shapes the demo server: the generated data and the per-request knobs.
 
-    `segments`, `days` and `seed` shape the data (and its cache key); the other fields only
-    change how requests are answered.
+    `segments`, `days`, `seed`, `contents`, `null_rate` and `unknown_country_rate` shape the
+    data (and its cache key); the other fields only change how requests are answered.
     """
 
     segments: int = 300_000
@@ -62,10 +107,39 @@ class DemoSettings:
     token_ttl: int = 86_400
     accounts: Mapping[str, str] = field(default_factory=_default_accounts)
     data_dir: Path = Path(".cache/demo")
+    api_version: ApiVersion = ApiVersion.CURRENT
+    count_means: CountMeans = CountMeans.TOTAL
+    rate_limit: str = ""  # "N/S": N requests per S-second window per account; "" = none
+    token_auth: TokenAuth = TokenAuth.BOTH
+    summary_id_key: SummaryIdKey = SummaryIdKey.CONTENT_ID
+    summary_time_key: SummaryTimeKey = SummaryTimeKey.TIMESTAMP
+    contents: int = DEFAULT_CONTENTS
+    null_rate: float = 0.0
+    unknown_country_rate: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accounts", Accounts(self.accounts))
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        for name, kind in (
+            ("api_version", ApiVersion),
+            ("count_means", CountMeans),
+            ("token_auth", TokenAuth),
+            ("summary_id_key", SummaryIdKey),
+            ("summary_time_key", SummaryTimeKey),
+        ):
+            raw = getattr(self, name)
+            try:
+                object.__setattr__(self, name, kind(str(raw).strip().lower()))
+            except ValueError:
+                allowed = ", ".join(member.value for member in kind)
+                raise SettingOutOfRange(name, f"must be one of: {allowed}", raw) from None
+        try:
+            parse_rate_limit(self.rate_limit)
+        except ValueError:
+            raise SettingOutOfRange(
+                "rate_limit", "must be 'N/S' (N requests per S seconds), e.g. '100/60'",
+                self.rate_limit,
+            ) from None  # fmt: skip
         checks = [
             (self.segments >= 0, "segments", "must be >= 0"),
             (self.days >= 1, "days", "must be >= 1"),
@@ -74,10 +148,17 @@ class DemoSettings:
             (0.0 <= self.fault_rate <= 1.0, "fault_rate", "must be between 0 and 1"),
             (self.token_ttl >= 1, "token_ttl", "must be >= 1 second"),
             (len(self.accounts) >= 1, "accounts", "needs at least one client_id"),
+            (self.contents >= 3, "contents", "must be >= 3"),
+            (0.0 <= self.null_rate <= 1.0, "null_rate", "must be between 0 and 1"),
+            (
+                0.0 <= self.unknown_country_rate <= 1.0,
+                "unknown_country_rate",
+                "must be between 0 and 1",
+            ),
         ]
         for ok, name, rule in checks:
             if not ok:
-                raise ValueError(f"DemoSettings.{name} {rule} (got {getattr(self, name)!r})")
+                raise SettingOutOfRange(name, rule, getattr(self, name))
         for client_id, secret in self.accounts.items():
             if not client_id or not secret:
                 raise ValueError("DemoSettings.accounts: client ids and secrets must be non-empty")
@@ -91,42 +172,54 @@ class DemoSettings:
     def client_secret(self) -> str:
         return self.accounts[self.client_id]
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> DemoSettings:
-        """Settings from ANALYTICS_DEMO_* variables; unset ones keep their defaults.
+    @property
+    def rate_budget(self) -> tuple[int, int] | None:
+        """(requests, window seconds) of `rate_limit`, None when unlimited."""
+        return parse_rate_limit(self.rate_limit)
 
-        SEGMENTS, DAYS, SEED, LATENCY_MS, JITTER_MS, FAULT_RATE, TOKEN_TTL, DATA_DIR and
-        ACCOUNTS ("id:secret,id2:secret2"). A bad value raises ValueError naming the variable.
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DemoSettings:
+        """Settings from ANALYTICS_DEMO_* variables (default: os.environ); unset ones keep
+        their defaults.
+
+        SEGMENTS, DAYS, SEED, LATENCY_MS, JITTER_MS, FAULT_RATE, TOKEN_TTL, DATA_DIR,
+        ACCOUNTS ("id:secret,id2:secret2"), API_VERSION, COUNT_MEANS, RATE_LIMIT, TOKEN_AUTH,
+        SUMMARY_ID_KEY, SUMMARY_TIME_KEY, CONTENTS, NULL_RATE and UNKNOWN_COUNTRY_RATE. A bad
+        value raises ValueError naming the variable.
         """
-        numbers: dict[str, type] = {
-            "segments": int,
-            "days": int,
-            "seed": int,
-            "latency_ms": float,
-            "jitter_ms": float,
-            "fault_rate": float,
-            "token_ttl": int,
+        source = ConfigSource(environ)
+        readers: dict[str, Callable[[str], object]] = {
+            "segments": source.integer,
+            "days": source.integer,
+            "seed": source.integer,
+            "latency_ms": source.number,
+            "jitter_ms": source.number,
+            "fault_rate": source.number,
+            "token_ttl": source.integer,
+            "data_dir": source.text,
+            "accounts": source.text,
+            "api_version": source.text,
+            "count_means": source.text,
+            "rate_limit": source.text,
+            "token_auth": source.text,
+            "summary_id_key": source.text,
+            "summary_time_key": source.text,
+            "contents": source.integer,
+            "null_rate": source.number,
+            "unknown_country_rate": source.number,
         }
         values: dict[str, object] = {}
-        for name, kind in numbers.items():
-            var = ENV_PREFIX + name.upper()
-            raw = environ.get(var, "").strip()
-            if not raw:
-                continue
-            try:
-                values[name] = kind(raw.replace("_", ""))
-            except ValueError:
-                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
-        data_dir = environ.get(ENV_PREFIX + "DATA_DIR", "").strip()
-        if data_dir:
-            values["data_dir"] = Path(data_dir)
-        accounts = environ.get(ENV_PREFIX + "ACCOUNTS", "").strip()
-        if accounts:
-            values["accounts"] = parse_accounts(accounts, ENV_PREFIX + "ACCOUNTS")
+        for name, read in readers.items():
+            value = read(ENV_PREFIX + name.upper())
+            if value is not None:
+                values[name] = value
+        if "accounts" in values:
+            values["accounts"] = parse_accounts(str(values["accounts"]), ENV_PREFIX + "ACCOUNTS")
         try:
             return cls(**values)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise ValueError(f"{exc} (from {ENV_PREFIX}* environment variables)") from None
+        except SettingOutOfRange as exc:
+            variable = ENV_PREFIX + exc.name.upper()
+            raise ValueError(f"{variable}: {exc.rule} (got {exc.value!r})") from None
 
 
 def parse_accounts(text: str, source: str) -> dict[str, str]:

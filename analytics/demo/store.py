@@ -39,7 +39,7 @@ from analytics.demo.settings import DemoSettings
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-STORE_VERSION = 1  # bump when the derived tables change: it is part of the cache key
+STORE_VERSION = 2  # bump when the derived tables change: it is part of the cache key
 
 DEVICE_CLASS_SQL = r"""
 CASE
@@ -53,14 +53,6 @@ CASE
     THEN 'desktop'
   ELSE 'other'
 END
-"""
-
-SEGMENT_SQL_COLUMNS = """
-  id, content_type, content_id, started_at, finished_at, pos_from, pos_to, viewer_identifier,
-  country, city, is_mobile_view, view_type, client_id, view_session_id,
-  browser_family, browser_major, browser_minor, browser_patch,
-  os_family, os_major, os_minor, os_patch, os_patch_minor,
-  device_family, device_brand, device_model
 """
 
 # Per session, the union of its segments (a session never plays twice at once), as
@@ -224,7 +216,9 @@ def derive_tables(conn: duckdb.DuckDBPyConnection, horizon: datetime) -> None:
                min(started_at) AS started_at,
                arg_min(client_id, seq) AS client_id,
                max(viewer_identifier) AS viewer_identifier,
-               arg_min(country, seq) AS country,
+               arg_min_null(country, seq) AS country,
+               arg_min_null(region, seq) AS region,
+               arg_min(channel_id, seq) AS channel_id,
                arg_min(device_class, seq) AS device_class,
                arg_min(view_type, seq) AS view_type
         FROM segments GROUP BY view_session_id ORDER BY started_at
@@ -320,7 +314,7 @@ def dataset_from_frame(frame: pd.DataFrame, clock: Clock, *, key: str = "") -> D
                country, city, is_mobile_view, view_type, client_id, view_session_id,
                browser_family, browser_major, browser_minor, browser_patch,
                os_family, os_major, os_minor, os_patch, os_patch_minor,
-               device_family, device_brand, device_model
+               device_family, device_brand, device_model, region, channel_id::BIGINT AS channel_id
         FROM frame_src
         """
     )
@@ -354,7 +348,7 @@ def _segments_from_generated(conn: duckdb.DuckDBPyConnection, data: GeneratedDat
                  s.session_bits & 4294967295) AS view_session_id,
           p.browser_family, p.browser_major, p.browser_minor, p.browser_patch,
           p.os_family, p.os_major, p.os_minor, p.os_patch, p.os_patch_minor,
-          p.device_family, p.device_brand, p.device_model
+          p.device_family, p.device_brand, p.device_model, d.region, c.channel_id
         FROM gen_segments s
         JOIN gen_contents c USING (content)
         JOIN gen_devices d USING (device)
@@ -373,6 +367,9 @@ def cache_key(settings: DemoSettings, client_id: str, day: str) -> str:
         settings.segments,
         settings.days,
         settings.seed,
+        settings.contents,
+        settings.null_rate,
+        settings.unknown_country_rate,
         client_id,
         day,
     )
@@ -402,7 +399,16 @@ def generated_dataset(
             conn.close()
             conn = _connect()
     began = time.perf_counter()
-    data = generate(settings.segments, settings.days, settings.seed, client_id, today)
+    data = generate(
+        settings.segments,
+        settings.days,
+        settings.seed,
+        client_id,
+        today,
+        contents=settings.contents,
+        null_rate=settings.null_rate,
+        unknown_country_rate=settings.unknown_country_rate,
+    )
     _segments_from_generated(conn, data)
     derived = _derived_dataset(conn, clock, key)
     log.info(

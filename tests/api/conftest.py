@@ -6,6 +6,7 @@ Every client gets its own cache directory under tmp_path; servers with knobs are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,26 @@ def settings_for(
     }
     values.update(changes)
     return ApiSettings(**values)
+
+
+def cli_env(server: DemoServer | None, cache_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for `python -m analytics` against `server` (none of the developer's
+    IBM_VIDEO_ / ANALYTICS_ variables), with its cache in `cache_dir`.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("IBM_VIDEO_", "ANALYTICS_")) and name != "PYTHONPATH"
+    }
+    env["ANALYTICS_CACHE_DIR"] = str(cache_dir)
+    if server is not None:
+        env |= {
+            "IBM_VIDEO_CLIENT_ID": server.client_id,
+            "IBM_VIDEO_CLIENT_SECRET": server.client_secret,
+            "ANALYTICS_API_URL": server.base_url,
+            "IBM_VIDEO_TOKEN_URL": server.token_url,
+        }
+    return env | extra
 
 
 @pytest.fixture

@@ -105,3 +105,36 @@ def test_http_basic_client_authentication(demo_server, make_client):
     client = make_client(demo_server, client_auth_method="basic", cache_enabled=False)
     assert client.metric(_queries(1)[0]).frame["value"].iloc[0] > 0
     assert client.token_fetches == 1
+
+
+@pytest.mark.parametrize("server_takes", ["basic", "form"])
+def test_default_settings_get_a_token_whichever_style_the_server_takes(
+    start_demo, make_client, server_takes
+):
+    server = start_demo(segments=2_000, days=10, token_auth=server_takes)
+    client = make_client(server, cache_enabled=False)
+    assert client.settings.client_auth_method == "auto"
+    for query in _queries(2):
+        assert client.metric(query).frame["value"].iloc[0] > 0
+    assert client.token_fetches == 1
+    client._tokens.invalidate(client._tokens.get())  # a renewal uses the style that worked
+    client.metric(_queries(3)[2])
+    assert client._tokens.client_auth_method == server_takes
+    assert client.token_fetches == 2
+
+
+@pytest.mark.parametrize(("forced", "server_takes"), [("basic", "form"), ("form", "basic")])
+def test_a_forced_style_the_server_refuses_names_the_setting(
+    start_demo, make_client, forced, server_takes
+):
+    server = start_demo(segments=2_000, days=10, token_auth=server_takes)
+    client = make_client(server, cache_enabled=False, client_auth_method=forced)
+    with pytest.raises(AuthError) as caught:
+        client.metric(_queries(1)[0])
+    message = str(caught.value)
+    assert "invalid_client" in message
+    assert "IBM_VIDEO_TOKEN_AUTH" in message
+    assert f"sent by {forced}" in message
+    secret = server.settings.accounts[server.client_id]
+    assert secret not in message
+    assert secret not in repr(caught.value)

@@ -11,16 +11,26 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from analytics.api import AnalyticsClient, Metric, MetricQuery, TimeRange, ViewsQuery, frames
+from analytics.api import (
+    AnalyticsClient,
+    Metric,
+    MetricQuery,
+    TimeRange,
+    ViewerSecondsQuery,
+    ViewsQuery,
+    frames,
+)
+from analytics.cli import main
 from analytics.demo import DemoServer
 from tests.support.servers import REPO_ROOT, free_port
 
-from .conftest import settings_for
+from .conftest import cli_env, settings_for
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 FROM = (MIDNIGHT - timedelta(days=40)).date().isoformat()
@@ -29,20 +39,7 @@ RANGE = TimeRange(MIDNIGHT - timedelta(days=40), MIDNIGHT - timedelta(days=1))
 
 
 def _env(server: DemoServer | None, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("IBM_VIDEO_", "ANALYTICS_")) and k != "PYTHONPATH"
-    }
-    env["ANALYTICS_CACHE_DIR"] = str(tmp_path / "cache")
-    if server is not None:
-        env |= {
-            "IBM_VIDEO_CLIENT_ID": server.client_id,
-            "IBM_VIDEO_CLIENT_SECRET": server.client_secret,
-            "ANALYTICS_API_URL": server.base_url,
-            "IBM_VIDEO_TOKEN_URL": server.token_url,
-        }
-    return env | extra
+    return cli_env(server, tmp_path / "cache", **extra)
 
 
 def fetch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -259,3 +256,143 @@ def test_aggregates_are_cached_and_raw_exports_stream_past_the_cache(demo_server
     assert requests_made("views", "--content-type", "live") >= 1
     assert requests_made("views", "--content-type", "live", "--cache") >= 1
     assert requests_made("views", "--content-type", "live", "--cache") == 0
+
+
+def test_the_installed_script_runs_the_same_main_in_process(monkeypatch, env, tmp_path):
+    """`ibm-video-analytics` (pyproject: analytics.cli:main) is what `python -m analytics` runs."""
+    script = entry_points(group="console_scripts", name="ibm-video-analytics")
+    assert [entry.value for entry in script] == ["analytics.cli:main"]
+    for name in list(os.environ):
+        if name.startswith(("IBM_VIDEO_", "ANALYTICS_")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    output = tmp_path / "total.csv"
+    args = ["fetch", "total-views", "--from", FROM, "--to", TO, "--output", str(output), "-q"]
+    assert main(args) == 0
+    assert output.read_text() == fetch(env, "total-views", "--from", FROM, "--to", TO).stdout
+
+
+# --- the current API: viewer-seconds, summaries, channels, country and region ---------------
+
+
+def _busiest_live(server: DemoServer, tmp_path: Path) -> int:
+    with AnalyticsClient(settings_for(server, cache_dir=tmp_path / "lookup")) as client:
+        q = ViewerSecondsQuery(RANGE, "month", "live")
+        frame = client.viewer_seconds(q).frame
+    return int(frame.groupby("content_id")["value"].sum().idxmax())
+
+
+def _rows(done: subprocess.CompletedProcess[str]) -> list[dict[str, str]]:
+    assert done.returncode == 0, done.stderr
+    return list(csv.DictReader(io.StringIO(done.stdout)))
+
+
+def test_viewer_seconds_csv_columns(env):
+    done = fetch(env, "viewer-seconds", "--granularity", "day", "--from", FROM, "--to", TO)
+    assert done.stdout.splitlines()[0] == "content_type,content_id,time,value"
+    rows = _rows(done)
+    assert rows
+    assert all(row["time"].endswith("T00:00:00+00:00") for row in rows)
+    assert all(int(row["value"]) > 0 for row in rows)
+
+
+def test_summaries_of_one_content(demo_server, env, tmp_path):
+    live = str(_busiest_live(demo_server, tmp_path))
+    window = ("--from", FROM, "--to", TO, "--content-type", "live", "--content-id", live)
+    seconds = fetch(env, "viewer-seconds", "--summary", *window)
+    assert seconds.stdout.splitlines()[0] == "content_type,content_id,value"
+    [total] = _rows(seconds)
+    series = _rows(fetch(env, "viewer-seconds", "--granularity", "month", *window))
+    assert int(total["value"]) == sum(int(row["value"]) for row in series)
+    peak = fetch(env, "peak-viewers", "--summary", *window)
+    assert peak.stdout.splitlines()[0] == "content_type,content_id,time,value"
+    [top] = _rows(peak)
+    assert top["content_id"] == live
+    days = _rows(fetch(env, "peak-viewers", "--granularity", "day", *window))
+    assert int(top["value"]) == max(int(row["value"]) for row in days)
+
+
+def test_channel_scope_on_views_peaks_and_viewer_seconds(demo_server, env, tmp_path):
+    channel = str(_busiest_live(demo_server, tmp_path))
+    window = ("--from", FROM, "--to", TO)
+    seconds = _rows(fetch(env, "viewer-seconds", "--channel-id", channel, "-q", *window))
+    assert seconds
+    assert {row["content_type"] for row in seconds} == {"recorded"}
+    peaks = _rows(fetch(env, "peak-viewers", "--channel-id", f"{channel},1", *window))
+    assert {row["content_id"] for row in peaks} == {row["content_id"] for row in seconds}
+    views = _rows(fetch(env, "views", "--channel-id", channel, "--channel-id", "1", *window))
+    assert {row["content_id"] for row in views} >= {row["content_id"] for row in seconds}
+
+
+@pytest.mark.parametrize("dimension", ["country", "region"])
+def test_country_and_region_breakdowns(env, dimension):
+    rows = _rows(fetch(env, "total-views", "--dimension", dimension, "--from", FROM, "--to", TO))
+    assert len(rows) > 1
+    assert all(row["point"] for row in rows)
+
+
+def test_a_null_country_is_an_empty_cell_with_a_note(start_demo, tmp_path):
+    env = _env(start_demo(segments=5_000, null_rate=0.2), tmp_path)
+    done = fetch(env, "unique-devices", "--dimension", "country", "--from", FROM, "--to", TO)
+    rows = _rows(done)
+    [nowhere] = [row for row in rows if row["point"] == ""]
+    assert int(nowhere["value"]) > 0
+    assert done.stderr.strip() == (
+        "note: 1 record(s) had a missing or unreadable value (left empty, not 0)"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["viewer-seconds"],
+        ["peak-viewers", "--summary", "--content-type", "live", "--content-id", "1"],
+        ["viewer-seconds", "--summary", "--content-type", "recorded", "--content-id", "1"],
+        ["views", "--channel-id", "1"],
+    ],
+)
+def test_current_api_commands_on_the_older_api_exit_1(start_demo, tmp_path, args):
+    env = _env(start_demo(segments=2_000, api_version="1.0.3"), tmp_path)
+    line = _one_line_error(fetch(env, *args), 1)
+    assert line.startswith("error: ")
+    assert line.endswith("(HTTP 404)")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["viewer-seconds", "--summary"], "--summary needs --content-type and exactly one"),
+        (
+            ["peak-viewers", "--summary", "--content-type", "live", "--content-id", "1,2"],
+            "--summary needs --content-type and exactly one --content-id",
+        ),
+        (
+            ["peak-viewers", "--summary", "--granularity", "day"],
+            "--granularity does not apply to peak-viewers --summary",
+        ),
+        (["total-views", "--summary"], "--summary does not apply to total-views"),
+        (["viewers", "--channel-id", "1"], "--channel-id does not apply to viewers"),
+        (["views", "--channel-id", "x"], "--channel-id: 'x' is not an integer id"),
+        (
+            ["views", "--content-type", "live", "--channel-id", "1"],
+            "--channel-id: channels scope recorded videos",
+        ),
+        (
+            [
+                "viewer-seconds",
+                "--content-type",
+                "recorded",
+                "--content-id",
+                "1",
+                "--channel-id",
+                "2",
+            ],
+            "--content-id and --channel-id: give one or the other",
+        ),
+        (["viewer-seconds", "--granularity", "week"], "invalid choice: 'week'"),
+    ],
+)
+def test_bad_current_api_input_exits_2_with_one_line(env, args, expected):
+    line = _one_line_error(fetch(env, *args), 2)
+    assert expected in line

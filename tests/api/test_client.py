@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from analytics.api import (
+    AnalyticsClient,
     ApiError,
+    ApiSettings,
     ContentType,
     Dimension,
     Metric,
@@ -38,7 +40,7 @@ def test_summary_metrics(demo_server, make_client):
         result = client.metric(MetricQuery(metric, LAST_30_DAYS))
         assert list(result.frame.columns) == ["dimension_type", "point", "value"]
         assert result.frame["point"].tolist() == [metric.point_name]
-        assert result.frame["value"].dtype == "int64"
+        assert result.frame["value"].dtype == "Int64"  # nullable: a missing value is <NA>, never 0
         assert result.frame["value"].iloc[0] > 0
         assert result.total_count == 1
         assert not result.from_cache
@@ -96,7 +98,7 @@ def test_peak_viewers(demo_server, make_client):
     hour = client.peak_viewers(PeakQuery(LAST_30_DAYS, PeakGranularity.HOUR, "live")).frame
     assert list(minute.columns) == ["content_type", "content_id", "time", "value"]
     assert str(minute["time"].dtype) == "datetime64[us, America/New_York]"
-    assert minute["content_id"].dtype == "int64"
+    assert minute["content_id"].dtype == "Int64"
     assert set(hour["content_type"]) == {"live"}
     assert (hour["time"].dt.minute == 0).all()
     assert hour["value"].max() == minute.loc[minute["content_type"] == "live", "value"].max()
@@ -230,3 +232,32 @@ def test_wrong_query_type_is_a_value_error(demo_server, make_client):
     client = make_client(demo_server)
     with pytest.raises(ValueError, match="expected a MetricQuery"):
         client.metric(ViewsQuery(HISTORY))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("api_version", "asked", "answered"),
+    [("current", "location", "country"), ("1.0.3", "country", "location")],
+)
+def test_country_and_location_fall_back_to_what_the_api_answers(
+    start_demo, api_version, asked, answered
+):
+    """`country` (current API) and `location` (v1.0.3) are one question: when the API refuses
+    the one asked for, the client asks the other, remembers it, and does not ask twice.
+    """
+    server = start_demo(api_version=api_version)
+    settings = ApiSettings(
+        client_id=server.client_id,
+        client_secret=server.client_secret,
+        api_url=server.base_url,
+        token_url=server.token_url,
+        cache_enabled=False,
+    )
+    with AnalyticsClient(settings) as client:
+        server.reset_request_count()
+        first = client.metric(MetricQuery(Metric.TOTAL_VIEWS, LAST_30_DAYS, asked))
+        second = client.metric(MetricQuery(Metric.TOTAL_VIEWS, LAST_30_DAYS, asked))
+    assert len(first.frame) > 0
+    assert first.frame["point"].tolist() == second.frame["point"].tolist()
+    assert first.frame["point"].dropna().str.fullmatch(r"[A-Z]{2}").all()
+    assert server.request_count(f"/v1/total-views/{asked}") == 1  # refused once, never again
+    assert server.request_count(f"/v1/total-views/{answered}") == 2

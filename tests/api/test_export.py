@@ -6,9 +6,11 @@ import io
 import json
 
 import pandas as pd
+import pyarrow as pa
+import pytest
 
 from analytics.api import frames
-from analytics.api.export import FrameWriter, iso_strings
+from analytics.api.export import FrameWriter, escape_formulas, iso_strings
 
 
 def test_iso_strings_keep_each_instants_offset_and_missing_values():
@@ -110,3 +112,20 @@ def test_json_is_one_array_across_pages_with_nulls():
     writer.write(_peaks([]))
     writer.finish()
     assert json.loads(out.getvalue()) == []
+
+
+@pytest.mark.parametrize("text_type", [pa.string(), pa.large_string()])
+def test_escape_formulas_prefixes_only_risky_text(text_type):
+    cells = ["=1+1", "+A1", "-A1", "@A1", "\tx", "\rx", "\nx", "＝x", "＋x", "－x", "＠x",
+             "-5", "+1.5e3", ".5", "ok", " =x", "", None]  # fmt: skip
+    table = pa.table({"text": pa.array(cells, text_type), "number": list(range(len(cells)))})
+    escaped = escape_formulas(table).to_pydict()
+    assert escaped["text"][:11] == ["'" + cell for cell in cells[:11]]
+    assert escaped["text"][11:] == cells[11:]  # plain numbers, safe text and nulls as they were
+    assert escaped["number"] == list(range(len(cells)))
+    assert escape_formulas(table, skip={"text"}).equals(table)
+
+
+def test_formula_escaping_is_for_csv_only():
+    with pytest.raises(ValueError, match="CSV only"):
+        FrameWriter(io.BytesIO(), "json", escape_formulas=True)

@@ -115,7 +115,8 @@ def test_attributes_unwraps_the_documented_envelope():
     assert frame.to_dict("records") == [
         {"dimension_type": "summary", "point": "total_views", "value": 7}
     ]
-    assert _dtypes(frame) == {"dimension_type": "str", "point": "str", "value": "int64"}
+    assert _dtypes(frame) == {"dimension_type": "str", "point": "str", "value": "Int64"}
+    assert frame.attrs[frames.INCOMPLETE] == 0
 
 
 def test_time_dimensions_give_tz_aware_points_in_the_query_zone():
@@ -127,20 +128,106 @@ def test_time_dimensions_give_tz_aware_points_in_the_query_zone():
 
 
 @pytest.mark.parametrize(
-    ("records", "message"),
+    "bad",
     [
-        (
-            [{"point": "total_views", "value": "many"}],
-            r"metric record 0: value is 'many', expected an integer",
-        ),
-        ([{"point": "total_views"}], r"metric record 0: value is None"),
-        ([{"value": 3}], r"metric record 0: point is None"),
-        ([{"point": "x", "value": True}], r"value is True, expected an integer"),
+        {"point": "total_views", "value": "many"},
+        {"point": "total_views"},
+        {"value": 3},
+        {"point": "x", "value": True},
+        {"point": {"nested": 1}, "value": 3},
     ],
 )
-def test_values_that_matter_are_validated(records, message):
-    with pytest.raises(ResponseFormatError, match=message):
-        frames.metric_frame(records, Dimension.SUMMARY, "UTC")
+def test_one_unreadable_record_is_missing_not_a_failed_page(bad):
+    good = {"point": "HU", "value": 5}
+    frame = frames.metric_frame([good, bad, good], Dimension.COUNTRY, "UTC")
+    assert len(frame) == 3
+    assert frame.attrs[frames.INCOMPLETE] == 1
+    assert frame["value"].tolist()[0] == 5
+    row = frame.iloc[1]
+    assert pd.isna(row["point"]) or pd.isna(row["value"])
+    assert str(frame["value"].dtype) == "Int64"
+
+
+def test_a_null_country_stays_missing_and_is_never_zero():
+    records = [{"point": None, "value": 4}, {"point": "ZZ", "value": 2}]
+    frame = frames.metric_frame(records, Dimension.COUNTRY, "UTC")
+    assert pd.isna(frame["point"].iloc[0])
+    assert frame["value"].tolist() == [4, 2]  # the views of nowhere are counted, not invented
+    assert frame["point"].iloc[1] == "ZZ"  # an unknown code passes as sent
+    assert frame.attrs[frames.INCOMPLETE] == 1
+
+
+def test_an_unreadable_time_point_is_missing():
+    records = [
+        {"point": "2026-11-01T00:00:00+00:00", "value": 1},
+        {"point": "someday", "value": 2},
+    ]
+    frame = frames.metric_frame(records, Dimension.DAY, "UTC")
+    assert pd.isna(frame["point"].iloc[1])
+    assert frame.attrs[frames.INCOMPLETE] == 1
+
+
+def test_a_date_only_point_is_midnight_in_the_query_zone():
+    records = [{"point": "2024-03-31", "value": 1}, {"point": "2024-03-30", "value": 2}]
+    frame = frames.metric_frame(records, Dimension.DAY, "Europe/Budapest")
+    assert frame["point"].tolist() == [
+        pd.Timestamp("2024-03-31T00:00:00+01:00"),  # the DST change is later that night
+        pd.Timestamp("2024-03-30T00:00:00+01:00"),
+    ]
+    peaks = frames.peak_frame(
+        [{"content_type": "live", "content_id": 1, "time": "2024-07-01", "value": 3}],
+        "America/New_York",
+    )
+    assert peaks["time"].iloc[0] == pd.Timestamp("2024-07-01T00:00:00-04:00")
+
+
+def test_peak_and_viewer_seconds_records_tolerate_missing_ids_and_values():
+    records = [
+        {"content_type": "live", "content_id": "7", "time": "2026-11-01T10:00:00Z", "value": 9},
+        {"content_type": "live", "content_id": None, "time": "2026-11-01T10:01:00Z", "value": 4},
+        {"content_type": "live", "content_id": 7, "time": "2026-11-01T10:02:00Z", "value": "x"},
+    ]
+    frame = frames.peak_frame(records, "UTC")
+    assert frame["content_id"].tolist()[0] == 7
+    assert pd.isna(frame["content_id"].iloc[1])
+    assert pd.isna(frame["value"].iloc[2])
+    assert frame.attrs[frames.INCOMPLETE] == 2
+    with pytest.raises(ResponseFormatError, match=r"peak record 0: time is None"):
+        frames.peak_frame([records[0] | {"time": None}], "UTC")
+
+
+def test_summaries_read_media_id_and_timestamp_as_content_id_and_time():
+    for id_key, time_key in (("content_id", "timestamp"), ("media_id", "time")):
+        record = {"content_type": "live", id_key: 5, time_key: "2026-11-01T10:00:00Z", "value": 8}
+        frame = frames.summary_frame([record], "UTC", timed=True)
+        assert frame.to_dict("records") == [
+            {
+                "content_type": "live",
+                "content_id": 5,
+                "time": pd.Timestamp("2026-11-01T10:00:00Z"),
+                "value": 8,
+            }
+        ]
+    body = b'{"data": [{"type": "ViewerSecondSummary", "attributes": {"content_type": "recorded",'
+    body += b' "media_id": "12", "value": 3600}}], "pagination": {}}'
+    frame = frames.summary_body_frame(body, "UTC", timed=False)
+    assert frame.to_dict("records") == [
+        {"content_type": "recorded", "content_id": 12, "value": 3600}
+    ]
+    empty = frames.summary_body_frame(b'{"data": [], "pagination": {}}', "UTC", timed=False)
+    assert list(empty.columns) == ["content_type", "content_id", "value"]
+    with pytest.raises(ResponseFormatError, match="not JSON"):
+        frames.summary_body_frame(b"<html>", "UTC", timed=True)
+
+
+def test_a_viewer_without_identifier_is_kept_and_counted():
+    records = [
+        {"viewer_identifier": None, "videos_watched": 1, "segments": []},
+        {"viewer_identifier": "b@example.com", "videos_watched": 2, "segments": []},
+    ]
+    viewers, _segments = frames.viewers_frames(records, "UTC")
+    assert pd.isna(viewers["viewer_identifier"].iloc[0])
+    assert viewers.attrs[frames.INCOMPLETE] == 1
 
 
 def test_unreadable_timestamps_are_errors_not_silent_gaps():

@@ -126,3 +126,32 @@ def test_abandoning_a_stream_stops_fetching(exact_server, make_client):
     stream.close()
     time.sleep(0.5)
     assert exact_server.request_count() - before <= 1 + 2
+
+
+@pytest.fixture(scope="module")
+def count_servers(demo_settings_factory) -> Iterator[dict[str, DemoServer]]:
+    """The same generated data behind both readings of `pagination.count`."""
+    servers = {
+        means: start_demo_server(demo_settings_factory(segments=3_000, days=10, count_means=means))
+        for means in ("total", "page")
+    }
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.mark.parametrize("means", ["total", "page"])
+def test_every_page_is_read_whatever_count_means(count_servers, make_client, means):
+    server = count_servers[means]
+    week = TimeRange(DAY - timedelta(days=6), DAY + timedelta(days=1))
+    client = make_client(server, cache_enabled=False, page_limit=200, concurrency=4)
+    result, requests = _pulled(server, lambda: client.views(ViewsQuery(week)))
+    rows = len(result.frame)
+    assert rows > 1_000
+    assert result.total_count == rows
+    assert requests == -(-rows // 200)  # every page once, none more
+    assert result.frame["view_id"].is_unique
+    reference = make_client(count_servers["total"], cache_enabled=False, page_limit=10_000)
+    pd.testing.assert_frame_equal(result.frame, reference.views(ViewsQuery(week)).frame)
+    viewers = client.viewers(ViewersQuery(week))
+    assert len(viewers.frame) == len(reference.viewers(ViewersQuery(week)).frame)

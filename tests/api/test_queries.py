@@ -14,7 +14,10 @@ from analytics.api import (
     MetricQuery,
     PeakGranularity,
     PeakQuery,
+    PeakSummaryQuery,
     TimeRange,
+    ViewerSecondsQuery,
+    ViewerSecondsSummaryQuery,
     ViewersQuery,
     ViewsQuery,
 )
@@ -92,9 +95,10 @@ def test_content_ids_without_a_content_type_are_refused():
 
 def test_unknown_granularity_is_refused():
     with pytest.raises(
-        ValueError, match=r"granularity: unknown value 'day'; expected one of: minute, hour"
+        ValueError,
+        match=r"granularity: unknown value 'week'; expected one of: minute, hour, day, month",
     ):
-        PeakQuery(RANGE, granularity="day")
+        PeakQuery(RANGE, granularity="week")
 
 
 def test_flags_must_be_booleans():
@@ -212,3 +216,77 @@ def test_time_range_last_ends_on_a_whole_minute():
     assert time_range.duration == timedelta(days=7)
     assert time_range.touches_last(timedelta(hours=24), now=now)
     assert not TimeRange(START, END).touches_last(timedelta(hours=24), now=now + timedelta(days=2))
+
+
+# --- the current API: viewer-seconds, summaries, channel scope ------------------------------
+
+
+def test_viewer_seconds_paths_and_params():
+    q = ViewerSecondsQuery(RANGE, "DAY", "live", ["5", 3, "5"], tz="Europe/Budapest")
+    assert q.path == "viewer-seconds/live"
+    assert q.params() == {
+        "granularity": "day",
+        "date_time_from": "2026-11-01T01:00:00+01:00",
+        "date_time_to": "2026-11-08T01:00:00+01:00",
+        "content_id": "3,5",
+    }
+    assert ViewerSecondsQuery(RANGE).path == "viewer-seconds"
+    assert ViewerSecondsQuery(RANGE).granularity is PeakGranularity.MINUTE
+    assert q == ViewerSecondsQuery(RANGE, PeakGranularity.DAY, "live", [3, 5], "Europe/Budapest")
+    with pytest.raises(ValueError, match="granularity: unknown value 'week'"):
+        ViewerSecondsQuery(RANGE, "week")
+
+
+def test_summary_queries_take_one_content_of_one_type():
+    peak = PeakSummaryQuery(RANGE, "live", "42")
+    assert peak.path == "peak-viewer-numbers/live/summary"
+    assert peak.params() == {
+        "date_time_from": "2026-11-01T00:00:00+00:00",
+        "date_time_to": "2026-11-08T00:00:00+00:00",
+        "content_id": "42",
+    }
+    seconds = ViewerSecondsSummaryQuery(RANGE, ContentType.RECORDED, 42)
+    assert seconds.path == "viewer-seconds/recorded/summary"
+    assert seconds != PeakSummaryQuery(RANGE, "recorded", 42)  # another question
+    assert len({peak, PeakSummaryQuery(RANGE, "LIVE", 42)}) == 1
+    with pytest.raises(ValueError, match="content_type: a summary needs a content_type"):
+        PeakSummaryQuery(RANGE, None, 42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="content_id: 'x' is not an integer id"):
+        ViewerSecondsSummaryQuery(RANGE, "live", "x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="content_id: 0 is not a positive"):
+        PeakSummaryQuery(RANGE, "live", 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        (ViewsQuery(RANGE, channel_ids=[7, "3"]), "views/recorded/channel"),
+        (PeakQuery(RANGE, "day", channel_ids=[7, 3]), "peak-viewer-numbers/recorded"),
+        (ViewerSecondsQuery(RANGE, channel_ids=[3, 7]), "viewer-seconds/recorded/channel"),
+        (ViewerSecondsQuery(RANGE, "hour", "recorded", channel_ids=[3, 7]), None),
+    ],
+)
+def test_channel_scope_is_recorded_and_sends_comma_separated_channel_ids(query, path):
+    assert query.content_type is ContentType.RECORDED
+    assert query.channel_ids == (3, 7)
+    assert query.params()["channel_id"] == "3,7"
+    assert "content_id" not in query.params()
+    if path:
+        assert query.path == path
+
+
+@pytest.mark.parametrize("kind", [ViewsQuery, PeakQuery, ViewerSecondsQuery])
+def test_channel_ids_are_validated_like_content_ids(kind):
+    with pytest.raises(ValueError, match="content_ids and channel_ids: give one or the other"):
+        kind(RANGE, content_type="recorded", content_ids=[1], channel_ids=[2])
+    with pytest.raises(ValueError, match="channel_ids: channels scope recorded videos"):
+        kind(RANGE, content_type="live", channel_ids=[2])
+    with pytest.raises(ValueError, match="channel_ids: 'x' is not an integer id"):
+        kind(RANGE, channel_ids=["x"])
+    with pytest.raises(ValueError, match=r"channel_ids: .* more than 18 digits"):
+        kind(RANGE, channel_ids=[10**18])
+    with pytest.raises(ValueError, match="channel_ids: at most 200 ids, got 201"):
+        kind(RANGE, channel_ids=range(1, 202))
+    with pytest.raises(ValueError, match="channel_ids: expected a sequence"):
+        kind(RANGE, channel_ids="12")
+    assert kind(RANGE, channel_ids=[]).content_type is None  # no channels: no scope

@@ -51,7 +51,9 @@ def test_thirty_percent_faults_give_the_same_numbers(demo_server, faulty_server,
 
 def test_giving_up_after_the_retry_budget(start_demo, make_client):
     server = start_demo(segments=1_000, days=10, fault_rate=1.0)
-    client = make_client(server, retry_seconds=0.5, cache_enabled=False)
+    # A 429 waits for the rate limit (ANALYTICS_API_RATE_LIMIT_WAIT), other faults for the
+    # retry budget: both shorter than the server's Retry-After (1 s).
+    client = make_client(server, retry_seconds=0.5, rate_limit_wait=0.5, cache_enabled=False)
     with pytest.raises(ApiUnavailableError) as caught:
         client.metric(MetricQuery(Metric.TOTAL_VIEWS, HISTORY))
     assert caught.value.status in (429, 503)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def test_defaults_without_any_variable():
     assert settings.token_url == DEFAULT_TOKEN_URL
     assert settings.cache_dir == Path(".cache")
     assert settings.cache_redis_url is None
-    assert settings.client_auth_method == "form"
+    assert settings.client_auth_method == "auto"
     assert settings.read_timeout >= 90
 
 
@@ -81,7 +82,8 @@ def test_static_token():
         ({"ANALYTICS_API_URL": "ftp://example.com/"}, "ANALYTICS_API_URL: expected an http"),
         ({"IBM_VIDEO_TOKEN_AUTH": "header"}, "IBM_VIDEO_TOKEN_AUTH: expected 'form' or 'basic'"),
         ({"ANALYTICS_CACHE_ENABLED": "maybe"}, "ANALYTICS_CACHE_ENABLED: expected true or false"),
-        ({"ANALYTICS_CACHE_TTL": "a day"}, "ANALYTICS_CACHE_TTL: expected a number"),
+        ({"ANALYTICS_CACHE_TTL": "a day"}, "ANALYTICS_CACHE_TTL: expected a whole number"),
+        ({"ANALYTICS_API_RETRY_SECONDS": "soon"}, "ANALYTICS_API_RETRY_SECONDS: expected a number"),
         ({"ANALYTICS_API_READ_TIMEOUT": "30"}, "at least 90 seconds"),
         ({"ANALYTICS_API_CONCURRENCY": "0"}, "ANALYTICS_API_CONCURRENCY: must be between"),
     ],
@@ -105,4 +107,14 @@ def test_repr_hides_secret_token_and_redis_password():
     assert "client-1" in text
     assert "client_secret='***'" in text
     assert "redis://user:***@127.0.0.1:6379/0" in text
-    assert settings.secrets == (SECRET, TOKEN)
+    basic = base64.b64encode(f"client-1:{SECRET}".encode()).decode()
+    assert settings.secrets == (SECRET, TOKEN, basic)  # and the Basic credentials they make
+
+
+def test_a_blank_variable_leaves_the_name_to_the_secrets():
+    settings = ApiSettings.from_env(
+        environ={"IBM_VIDEO_CLIENT_ID": "  ", "ANALYTICS_API_CONCURRENCY": ""},
+        secrets={"IBM_VIDEO_CLIENT_ID": "from-secrets", "IBM_VIDEO_CLIENT_SECRET": SECRET},
+    )
+    assert settings.client_id == "from-secrets"
+    assert settings.concurrency == ApiSettings().concurrency

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.api import ApiSettings, open_client
+from analytics.api import ApiSettings
 from analytics.dashboard.service import QUERY_LOG, Chunked
 from analytics.dashboard.users import UserRecord, hash_password, save_users_file
 from analytics.demo import DemoServer
+from analytics.wiring import open_client
+from tests.support.dashboard import app_test
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-COOKIE_KEY = "test-cookie-key-" + "x" * 40
+COOKIE_KEY = "test-cookie-key-Zr4Wm8Qx2Vb6Nt0Lk3Hj7Pf1Gd5Sa9Ec"
 PASSWORDS = {"alice": "alice-password", "victor": "victor-password", "root": "root-password"}
 
 
@@ -94,15 +97,7 @@ def app() -> Callable[..., AppTest]:
     def make(
         user: str | None = "alice", params: dict[str, str] | None = None, tz: str = "Europe/Berlin"
     ) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        at.context = {"timezone": tz}
-        at.query_params.update(params or {})
-        if user is not None:
-            # What streamlit-authenticator stores after a successful login.
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = user
-            at.session_state["name"] = user.title()
-        return at
+        return app_test(user, params, tz, timeout=60)
 
     return make
 
@@ -149,4 +144,5 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
 
 
 def texts(elements) -> list[str]:
-    return [str(element.value) for element in elements]
+    """The elements' text as shown: markdown escapes (outside text is escaped) removed."""
+    return [re.sub(r"\\(.)", r"\1", str(element.value)) for element in elements]

@@ -9,7 +9,7 @@ import pytest
 from analytics.dashboard.auth import AuthSettings, LockedOutError, LoginThrottle, throttled
 from analytics.dashboard.users import UserRecord, hash_password
 
-LONG_KEY = "k" * 48
+LONG_KEY = "Kq3vT8mZ1xW6pR0sL5nB9yH2cF7jD4gA"
 
 
 def test_settings_come_from_the_environment_before_secrets():
@@ -49,6 +49,8 @@ def test_bad_settings_name_the_variable(environ, message):
         ("some_key", "default"),
         ("replace-with-a-long-random-string", "default"),
         ("short-but-random-3f9a", "shorter"),
+        ("a" * 32, "guessable"),
+        ("ab" * 24, "guessable"),
         (LONG_KEY, None),
     ],
 )

@@ -8,7 +8,7 @@ import pytest
 
 from analytics.api.queries import ContentType
 from analytics.dashboard.filters import (
-    Filters,
+    ReportFilters,
     filters_from_params,
     filters_to_params,
     parse_content_ids,
@@ -19,10 +19,10 @@ from analytics.dashboard.periods import Preset
 @pytest.mark.parametrize(
     "filters",
     [
-        Filters(tz="Europe/Berlin"),
-        Filters(tz="UTC", preset=Preset.TODAY, compare=False),
-        Filters(tz="Asia/Tokyo", preset=Preset.LAST_MONTH, content_type=ContentType.LIVE),
-        Filters(
+        ReportFilters(tz="Europe/Berlin"),
+        ReportFilters(tz="UTC", preset=Preset.TODAY, compare=False),
+        ReportFilters(tz="Asia/Tokyo", preset=Preset.LAST_MONTH, content_type=ContentType.LIVE),
+        ReportFilters(
             tz="America/New_York",
             preset=Preset.CUSTOM,
             custom_start=datetime(2026, 11, 1, 6, 30),
@@ -40,17 +40,19 @@ def test_filters_survive_the_round_trip_through_the_url(filters):
 
 
 def test_url_carries_the_timezone_and_only_what_differs_from_the_defaults():
-    assert filters_to_params(Filters(tz="Europe/Berlin")) == {
+    assert filters_to_params(ReportFilters(tz="Europe/Berlin")) == {
         "range": "last-28-days",
         "tz": "Europe/Berlin",
     }
-    params = filters_to_params(Filters(tz="UTC", compare=False, content_type=ContentType.LIVE))
+    params = filters_to_params(
+        ReportFilters(tz="UTC", compare=False, content_type=ContentType.LIVE)
+    )
     assert params == {"range": "last-28-days", "tz": "UTC", "type": "live", "compare": "off"}
 
 
 def test_missing_parameters_take_the_defaults_and_the_browser_zone():
     parsed = filters_from_params({}, default_tz="Europe/Paris")
-    assert parsed.filters == Filters(tz="Europe/Paris")
+    assert parsed.filters == ReportFilters(tz="Europe/Paris")
     assert parsed.problems == []
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analytics.api.queries import Metric
+from analytics.contract import Metric
 from analytics.demo import segments_frame, start_demo_server
 from tests.demo.conftest import fixed_clock
 
@@ -53,14 +53,27 @@ ROWS = [
 ALL = {"date_time_from": "2024-06-01T00:00:00Z", "date_time_to": "2024-08-01T00:00:00Z"}
 
 
-@pytest.fixture(scope="module")
-def api(demo_settings_factory, api_for):
+def _server(demo_settings_factory, api_for, **settings):
     server = start_demo_server(
-        demo_settings_factory(),
+        demo_settings_factory(**settings),
         datasets={"demo-client": segments_frame(ROWS)},
         clock=fixed_clock(NOW),
     )
-    yield api_for(server)
+    return server, api_for(server)
+
+
+@pytest.fixture(scope="module")
+def api(demo_settings_factory, api_for):
+    server, api = _server(demo_settings_factory, api_for)
+    yield api
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def api_103(demo_settings_factory, api_for):
+    """The same data served as the older v1.0.3 surface."""
+    server, api = _server(demo_settings_factory, api_for, api_version="1.0.3")
+    yield api
     server.stop()
 
 
@@ -192,14 +205,62 @@ def test_authenticated_viewers_by_day_are_distinct_per_bucket(api):
     ]
 
 
-def test_location_is_the_country_code_largest_first(api):
-    assert api.series("total-views/location", **ALL) == [("DE", 2), ("HU", 2), ("GB", 1), ("US", 1)]
-    assert api.series("unique-devices/location", **ALL) == [
+def test_location_is_the_country_code_largest_first_on_v1_0_3(api_103):
+    assert api_103.series("total-views/location", **ALL) == [
+        ("DE", 2),
+        ("HU", 2),
+        ("GB", 1),
+        ("US", 1),
+    ]
+    assert api_103.series("unique-devices/location", **ALL) == [
         ("DE", 2),
         ("GB", 1),
         ("HU", 1),  # c1 twice
         ("US", 1),
     ]
+
+
+def test_country_answers_what_location_did(api, api_103):
+    assert api.series("unique-devices/country", **ALL) == [
+        ("DE", 2),
+        ("GB", 1),
+        ("HU", 1),
+        ("US", 1),
+    ]
+    assert api.series("total-views/live/country", **ALL) == api_103.series(
+        "total-views/live/location", **ALL
+    )
+    assert {row["dimension_type"] for row in api.attributes("total-views/country", **ALL)} == {
+        "country"
+    }
+
+
+def test_region_is_the_iso_3166_2_subdivision_largest_first(api):
+    assert api.series("total-views/region", **ALL) == [
+        ("HU-BU", 2),  # s1, s3 in Budapest
+        ("DE-BE", 1),  # s4 Berlin
+        ("DE-BY", 1),  # s5 Munich
+        ("GB-ENG", 1),  # s7 London
+        ("US-NY", 1),  # s2 New York
+    ]
+    assert api.series("total-views/recorded/region", **ALL) == [("DE-BE", 1), ("DE-BY", 1)]
+
+
+@pytest.mark.parametrize("dimension", ["location", "nowhere"])
+def test_current_api_answers_location_as_an_unknown_dimension(api, dimension):
+    response = api.get(f"total-views/{dimension}", **ALL)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["source"] == {"pointer": "dimension"}
+    assert "country, region" in error["detail"]
+
+
+@pytest.mark.parametrize("dimension", ["country", "region"])
+def test_v1_0_3_answers_country_and_region_as_unknown_dimensions(api_103, dimension):
+    response = api_103.get(f"unique-devices/live/{dimension}", **ALL)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["source"] == {"pointer": "dimension"}
+    assert "location" in response.json()["errors"][0]["detail"]
 
 
 def test_device_is_a_device_class(api):
@@ -219,9 +280,13 @@ def test_view_source_is_onsite_or_offsite(api):
     ]
 
 
-def test_dimension_rows_carry_their_dimension_type(api):
-    for dimension in ("month", "day", "hour", "location", "device", "view-source"):
+def test_dimension_rows_carry_their_dimension_type(api, api_103):
+    for dimension in ("month", "day", "hour", "device", "view-source", "country", "region"):
         rows = api.attributes(f"total-views/{dimension}", **ALL)
+        assert rows
+        assert {row["dimension_type"] for row in rows} == {dimension}
+    for dimension in ("month", "day", "hour", "location", "device", "view-source"):
+        rows = api_103.attributes(f"total-views/{dimension}", **ALL)
         assert rows
         assert {row["dimension_type"] for row in rows} == {dimension}
 

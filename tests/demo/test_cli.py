@@ -128,7 +128,7 @@ def test_serves_a_hand_built_csv_for_a_custom_account(tmp_path):
         assert "s3cret" not in banner  # a real secret is never printed
         root = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner).group(1)
         response = requests.get(
-            root + "/v1/total-views/location",
+            root + "/v1/total-views/country",
             params={
                 "date_time_from": "2024-07-15T00:00:00Z",
                 "date_time_to": "2024-07-16T00:00:00Z",

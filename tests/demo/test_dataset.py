@@ -292,8 +292,8 @@ def test_settings_from_env():
     ("env", "message"),
     [
         ({"ANALYTICS_DEMO_LATENCY_MS": "fast"}, "ANALYTICS_DEMO_LATENCY_MS"),
-        ({"ANALYTICS_DEMO_FAULT_RATE": "1.5"}, "fault_rate"),
-        ({"ANALYTICS_DEMO_SEGMENTS": "-1"}, "segments"),
+        ({"ANALYTICS_DEMO_FAULT_RATE": "1.5"}, "ANALYTICS_DEMO_FAULT_RATE: must be between 0"),
+        ({"ANALYTICS_DEMO_SEGMENTS": "-1"}, "ANALYTICS_DEMO_SEGMENTS: must be >= 0"),
         ({"ANALYTICS_DEMO_ACCOUNTS": "nosecret"}, "ANALYTICS_DEMO_ACCOUNTS"),
     ],
 )

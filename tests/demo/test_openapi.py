@@ -19,39 +19,61 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from analytics.contract import ApiVersion
 from analytics.demo.openapi import openapi_document
 
 EXAMPLES_PER_OPERATION = 12
 
 
-def test_the_document_lists_the_18_documented_paths(demo_server):
+V1_0_3_PATHS = [
+    "/viewers",
+    "/viewers/{content_type}",
+    "/views",
+    "/views/{content_type}",
+    "/peak-viewer-numbers",
+    "/peak-viewer-numbers/{content_type}",
+    *[
+        f"/{metric}/{suffix}"
+        for metric in ("total-views", "unique-devices", "authenticated-viewers")
+        for suffix in (
+            "summary", "{dimension}", "{content_type}/summary", "{content_type}/{dimension}"
+        )
+    ],
+]  # fmt: skip
+CURRENT_ADDITIONS = [
+    "/views/recorded/channel",
+    "/peak-viewer-numbers/{content_type}/summary",
+    "/viewer-seconds",
+    "/viewer-seconds/{content_type}",
+    "/viewer-seconds/recorded/channel",
+    "/viewer-seconds/{content_type}/summary",
+]
+
+
+def test_the_document_lists_the_documented_paths_of_the_current_api(demo_server):
     document = requests.get(demo_server.root_url + "/openapi.json", timeout=30).json()
     assert document["openapi"].startswith("3.1")
+    assert document["info"]["version"] == "current"
     assert document["servers"] == [{"url": demo_server.root_url + "/v1"}]
-    assert sorted(document["paths"]) == sorted(
-        [
-            "/viewers",
-            "/viewers/{content_type}",
-            "/views",
-            "/views/{content_type}",
-            "/peak-viewer-numbers",
-            "/peak-viewer-numbers/{content_type}",
-            *[
-                f"/{metric}/{suffix}"
-                for metric in ("total-views", "unique-devices", "authenticated-viewers")
-                for suffix in (
-                    "summary",
-                    "{dimension}",
-                    "{content_type}/summary",
-                    "{content_type}/{dimension}",
-                )
-            ],
-        ]
-    )
-    dimension = document["components"]["parameters"]["dimension"]["schema"]["enum"]
-    assert dimension == ["month", "day", "hour", "location", "device", "view-source"]
-    limit = document["components"]["parameters"]["_limit"]["schema"]
+    assert sorted(document["paths"]) == sorted(V1_0_3_PATHS + CURRENT_ADDITIONS)
+    parameters = document["components"]["parameters"]
+    assert parameters["dimension"]["schema"]["enum"] == [
+        "month", "day", "hour", "device", "view-source", "country", "region"
+    ]  # fmt: skip
+    assert parameters["granularity"]["schema"]["enum"] == ["minute", "hour", "day", "month"]
+    limit = parameters["_limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 10_000, 10)
+
+
+def test_the_v1_0_3_document_lists_its_18_paths():
+    document = openapi_document("http://demo/v1", ApiVersion.V1_0_3)
+    assert document["info"]["version"] == "1.0.3"
+    assert sorted(document["paths"]) == sorted(V1_0_3_PATHS)
+    parameters = document["components"]["parameters"]
+    assert parameters["dimension"]["schema"]["enum"] == [
+        "month", "day", "hour", "device", "location", "view-source"
+    ]  # fmt: skip
+    assert parameters["granularity"]["schema"]["enum"] == ["minute", "hour"]
 
 
 def test_the_served_document_is_the_one_fuzzed_below(demo_server):

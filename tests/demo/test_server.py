@@ -73,7 +73,7 @@ def test_embedded_server_is_a_process_wide_singleton_from_the_environment(tmp_pa
 def test_concurrent_requests_all_succeed(shared_api):
     paths = [
         "total-views/day",
-        "unique-devices/location",
+        "unique-devices/country",
         "authenticated-viewers/live/summary",
         "peak-viewer-numbers",
         "views",
@@ -99,7 +99,7 @@ def test_concurrent_requests_all_succeed(shared_api):
 def test_an_empty_dataset_answers_everywhere(tmp_path):
     with start_demo_server(DemoSettings(segments=0, data_dir=tmp_path)) as server:
         token = server.fetch_token()
-        for path in ("total-views/summary", "total-views/day", "unique-devices/location",
+        for path in ("total-views/summary", "total-views/day", "unique-devices/country",
                      "peak-viewer-numbers", "views", "viewers/live"):  # fmt: skip
             response = requests.get(
                 server.base_url + path,

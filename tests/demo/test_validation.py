@@ -70,7 +70,7 @@ def test_from_not_before_to(shared_api, path, start, end):
     [
         "total-views/summary",
         "unique-devices/live/day",
-        "authenticated-viewers/location",
+        "authenticated-viewers/region",
         "views",
         "views/live",
         "viewers",
@@ -116,8 +116,11 @@ def test_an_unknown_content_type_and_dimension_are_both_reported(shared_api):
     assert pointers(response) == ["content_type", "dimension"]
 
 
-@pytest.mark.parametrize("value", ["day", "second", "MINUTE", "1"])
-@pytest.mark.parametrize("path", ["peak-viewer-numbers", "peak-viewer-numbers/live"])
+@pytest.mark.parametrize("value", ["week", "second", "MINUTE", "1"])
+@pytest.mark.parametrize(
+    "path",
+    ["peak-viewer-numbers", "peak-viewer-numbers/live", "viewer-seconds", "viewer-seconds/live"],
+)
 def test_an_unknown_granularity(shared_api, path, value):
     response = shared_api.get(path, **OK, granularity=value)
     assert pointers(response) == ["granularity"]

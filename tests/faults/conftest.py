@@ -14,7 +14,7 @@ import pytest
 
 from analytics.demo import DemoServer, start_demo_server
 from tests.support.browser import chromium_browser  # noqa: F401 (the browser fixture)
-from tests.support.dashboard import ANALYST, add_users
+from tests.support.dashboard import ADMIN, ANALYST, add_users
 from tests.support.servers import REPO_ROOT
 
 FAULT_RATE = 0.3
@@ -33,7 +33,7 @@ def faulty_server(demo_settings_factory: Callable[..., object]) -> Iterator[Demo
 @pytest.fixture(scope="session")
 def analyst_users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("faults-users") / "users.yaml"
-    add_users(path, [ANALYST])
+    add_users(path, [ANALYST, ADMIN])
     return path
 
 

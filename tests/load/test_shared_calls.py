@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import streamlit as st
 
 from analytics.api import Dimension, Metric, MetricQuery, PeakQuery, TimeRange
-from analytics.dashboard.service import Batch, fetch_all
+from analytics.dashboard.service import Batch, answer_cache, fetch_all
 from analytics.demo import DemoServer
 from tests.support.dashboard import direct_client
 
@@ -28,9 +27,9 @@ PAGE_CALLS = {
 
 @pytest.fixture
 def empty_dashboard_cache() -> Iterator[None]:
-    st.cache_data.clear()
+    answer_cache().clear()
     yield
-    st.cache_data.clear()
+    answer_cache().clear()
 
 
 @pytest.mark.usefixtures("empty_dashboard_cache")

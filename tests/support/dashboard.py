@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from analytics.api import AnalyticsClient, ApiSettings, TimeRange, open_client
+from analytics.api import AnalyticsClient, ApiSettings, TimeRange
 from analytics.demo import DemoServer
+from analytics.wiring import open_client
 from tests.support.servers import REPO_ROOT
 
-COOKIE_KEY = "suite-cookie-key-" + "k" * 40  # the app refuses real credentials without one
+COOKIE_KEY = "suite-cookie-key-Xq7vR2mT9wLp4sZk8nB3yHc6fJd1gA0e"  # long and random-looking
 CREDENTIAL_VARIABLES = (
     "IBM_VIDEO_CLIENT_ID",
     "IBM_VIDEO_CLIENT_SECRET",
@@ -41,6 +43,7 @@ class Account:
 
 ANALYST = Account("ana", "ana-analyst-pw", "analyst")
 VIEWER = Account("vic", "vic-viewer-pw", "viewer")
+ADMIN = Account("adm", "adm-admin-pw", "admin")
 
 
 def add_users(users_file: Path, accounts: Iterable[Account]) -> None:
@@ -159,3 +162,63 @@ def page_url(base_url: str, path: str = "", **params: str) -> str:
     """base_url/path?params (path "" is the overview, the app's default page)."""
     query = urlencode(params)
     return f"{base_url}/{path}" + (f"?{query}" if query else "")
+
+
+# --- AppTest (in-process) ----------------------------------------------------------------------
+
+APP_FILE = REPO_ROOT / "app.py"
+
+
+def configure_app(
+    monkeypatch, server: DemoServer, cache_dir: Path, users_file: Path, **extra: str | None
+) -> None:
+    """Point an in-process AppTest at `server` as a real deployment (env through monkeypatch);
+    Streamlit's process-wide caches are emptied so nothing of an earlier test is reused.
+    """
+    import streamlit as st
+
+    for name, value in {**dashboard_env(server, cache_dir, users_file), **extra}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ANALYTICS_API_RETRY_SECONDS", "1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def app_test(
+    user: str | None = None,
+    params: dict[str, str] | None = None,
+    tz: str = "UTC",
+    timeout: float = 120,
+):
+    """An AppTest of app.py, not yet run; `user` signed in as streamlit-authenticator would
+    sign them in (what it stores in session state after a successful login)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP_FILE), default_timeout=timeout)
+    at.context = {"timezone": tz}
+    at.query_params.update(params or {})
+    if user is not None:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = user
+        at.session_state["name"] = user.title()
+    return at
+
+
+@contextmanager
+def served_dashboard(
+    server: DemoServer, tmp_path: Path, accounts: Iterable[Account], log_name: str
+) -> Iterator[str]:
+    """`streamlit run app.py` for `server`'s data and these users (added with `add-user`);
+    yields its URL. The log goes to test-artifacts/logs/LOG_NAME.log."""
+    from tests.support.servers import streamlit_app
+
+    users_file = tmp_path / "users.yaml"
+    add_users(users_file, accounts)
+    env = dashboard_env(server, tmp_path / "http-cache", users_file)
+    logs = REPO_ROOT / "test-artifacts" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with streamlit_app(env, logs / f"{log_name}.log") as url:
+        yield url

@@ -6,7 +6,7 @@ view source bars or a donut. Every table has share and change against the previo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import pandas as pd
@@ -14,12 +14,14 @@ import streamlit as st
 
 from analytics.api import Dimension, Metric
 from analytics.dashboard import charts, tables
+from analytics.dashboard.context import PageContext
 from analytics.dashboard.filters import url_choice
 from analytics.dashboard.panels.common import column_name, metric_query
+from analytics.dashboard.periods import metric_bucket
 from analytics.dashboard.service import Batch, fetch_all
 from analytics.dashboard.tables import DIMENSION_LABELS, METRIC_LABELS
+from analytics.dashboard.text import plain
 from analytics.dashboard.ui import (
-    PageContext,
     chart,
     download,
     empty_state,
@@ -101,6 +103,15 @@ def choose() -> Choice:
     return Choice(metric, dimension, chart_type)
 
 
+def limited(context: PageContext, choice: Choice) -> Choice:
+    """The choice with a coarser time bucket when the range is too long for the chosen one."""
+    dimension, note = metric_bucket(context.period, choice.dimension)
+    if note is None:
+        return choice
+    st.info(note, icon=":material/timelapse:")
+    return replace(choice, dimension=dimension)
+
+
 def load(context: PageContext, choice: Choice) -> Batch:
     calls = {
         "current": partial(
@@ -122,7 +133,7 @@ def show(context: PageContext, choice: Choice, batch: Batch) -> None:
         return
     previous = batch.outcomes.get("previous")
     if previous is not None and not previous.ok:
-        st.warning(f"The previous period could not be loaded: {previous.error}")
+        st.warning(f"The previous period could not be loaded: {plain(previous.error)}")
     previous_frame = previous.result.frame if previous is not None and previous.ok else None
     if choice.dimension.is_time:
         _time_breakdown(context, choice, current.result.frame, previous_frame)

@@ -11,21 +11,16 @@ from analytics.api import (
     MetricQuery,
     PeakGranularity,
     PeakQuery,
-    TimeRange,
 )
-from analytics.dashboard.filters import Filters
+from analytics.dashboard.filters import ReportFilters
 from analytics.dashboard.periods import Period, localize
 from analytics.dashboard.service import Chunked
-
-
-def time_range(period: Period) -> TimeRange:
-    return TimeRange(period.start, period.end)
 
 
 def metric_query(
     metric: Metric,
     period: Period,
-    filters: Filters,
+    filters: ReportFilters,
     dimension: Dimension = Dimension.SUMMARY,
     content_type: ContentType | None = None,
 ) -> MetricQuery:
@@ -33,7 +28,7 @@ def metric_query(
     kind = content_type or filters.content_type
     return MetricQuery(
         metric,
-        time_range(period),
+        period.time_range,
         dimension,
         content_type=kind,
         content_ids=filters.content_ids if kind == filters.content_type else (),
@@ -41,9 +36,9 @@ def metric_query(
     )
 
 
-def peak_query(period: Period, filters: Filters, granularity: PeakGranularity) -> PeakQuery:
+def peak_query(period: Period, filters: ReportFilters, granularity: PeakGranularity) -> PeakQuery:
     return PeakQuery(
-        time_range(period),
+        period.time_range,
         granularity,
         content_type=filters.content_type,
         content_ids=filters.content_ids,
@@ -58,7 +53,7 @@ PEAK_CHUNK = {PeakGranularity.HOUR: timedelta(days=14), PeakGranularity.MINUTE: 
 
 
 def peak_call(
-    period: Period, filters: Filters, granularity: PeakGranularity
+    period: Period, filters: ReportFilters, granularity: PeakGranularity
 ) -> PeakQuery | Chunked:
     """The peak query for the period, split by time into parts run side by side if long."""
     whole = peak_query(period, filters, granularity)

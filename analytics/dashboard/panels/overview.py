@@ -12,12 +12,13 @@ import streamlit as st
 
 from analytics.api import ContentType, Metric, Result
 from analytics.dashboard import charts, tables
+from analytics.dashboard.context import PageContext
 from analytics.dashboard.panels.common import column_name, metric_query, peak_call
-from analytics.dashboard.periods import Period, peak_granularity, time_bucket
+from analytics.dashboard.periods import Period, peak_granularity, peak_window, time_bucket
 from analytics.dashboard.service import Batch, Outcome, fetch_all
 from analytics.dashboard.tables import DIMENSION_LABELS, METRIC_LABELS
+from analytics.dashboard.text import plain
 from analytics.dashboard.ui import (
-    PageContext,
     chart,
     download,
     empty_state,
@@ -47,7 +48,9 @@ def _calls_for(period: Period, context: PageContext, prefix: str) -> dict[str, C
     calls: dict[str, Callable] = {}
     for metric in KPI_METRICS:
         calls[f"{prefix}{metric.value}"] = partial(metric_query, metric, period, filters)
-    calls[f"{prefix}peak"] = partial(peak_call, period, filters, peak_granularity(context.period))
+    granularity = peak_granularity(context.period)
+    window = peak_window(period, granularity).period  # long ranges: their last days only
+    calls[f"{prefix}peak"] = partial(peak_call, window, filters, granularity)
     for metric in SERIES_METRICS:
         calls[f"{prefix}{metric.value}-series"] = partial(
             metric_query, metric, period, filters, bucket
@@ -108,7 +111,10 @@ def kpi_row(context: PageContext, batch: Batch) -> None:
         if batch["peak"].ok:
             peak = tables.overall_peak(batch["peak"].result.frame)
             if peak is not None:
-                st.caption(f"Top content: {peak.content}, {peak.time:%a %d %b %H:%M}")
+                st.caption(f"Top content: {plain(peak.content)}, {peak.time:%a %d %b %H:%M}")
+        note = peak_window(context.period, peak_granularity(context.period)).note
+        if note:
+            st.caption(note)
 
 
 def over_time(context: PageContext, batch: Batch) -> None:
@@ -127,7 +133,7 @@ def over_time(context: PageContext, batch: Batch) -> None:
             previous = _previous(batch, f"{metric.value}-series", context)
             previous_frame = previous.result.frame if previous and previous.ok else None
             if previous is not None and not previous.ok:
-                st.warning(f"The previous period is missing: {previous.error}")
+                st.warning(f"The previous period is missing: {plain(previous.error)}")
             series = tables.compare_series(
                 current.result.frame, previous_frame, context.period, bucket
             )

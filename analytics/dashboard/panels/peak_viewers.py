@@ -4,6 +4,7 @@ the overall peak marked, and the per-content table.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -11,6 +12,7 @@ import streamlit as st
 
 from analytics.api import PeakGranularity
 from analytics.dashboard import charts, tables
+from analytics.dashboard.context import PageContext
 from analytics.dashboard.filters import url_choice, url_number
 from analytics.dashboard.panels.common import peak_call
 from analytics.dashboard.periods import (
@@ -18,10 +20,11 @@ from analytics.dashboard.periods import (
     Period,
     format_change,
     peak_granularity,
+    peak_window,
 )
 from analytics.dashboard.service import Batch, fetch_all
+from analytics.dashboard.text import plain
 from analytics.dashboard.ui import (
-    PageContext,
     chart,
     download,
     empty_state,
@@ -39,7 +42,8 @@ def choose(period: Period) -> tuple[PeakGranularity, int]:
     """Granularity (minute only for short ranges) and how many contents get a line."""
     left, right = st.columns([2, 3])
     minute_allowed = period.length <= MINUTE_GRANULARITY_UP_TO
-    options = list(PeakGranularity) if minute_allowed else [PeakGranularity.HOUR]
+    # Minute and hour: the granularities every API version knows (v1.0.3 has no day/month).
+    options = list(GRANULARITY_LABELS) if minute_allowed else [PeakGranularity.HOUR]
     with left:
         granularity = url_choice(
             st.segmented_control,
@@ -62,6 +66,15 @@ def choose(period: Period) -> tuple[PeakGranularity, int]:
             max_value=20,
         )
     return granularity, top
+
+
+def limited(context: PageContext, granularity: PeakGranularity) -> PageContext:
+    """The context with the part of the range this granularity may fetch (a note if shorter)."""
+    window = peak_window(context.period, granularity)
+    if window.note is None:
+        return context
+    st.info(window.note, icon=":material/timelapse:")
+    return replace(context, period=window.period)
 
 
 def load(context: PageContext, granularity: PeakGranularity) -> Batch:
@@ -107,7 +120,7 @@ def headline(context: PageContext, batch: Batch) -> None:
             help=f"In {context.tz}.",
         )
         if peak:
-            st.caption(peak.content)
+            st.caption(plain(peak.content))
     with third:
         st.metric("Contents with viewers", f"{len(contents):,}", border=True)
 

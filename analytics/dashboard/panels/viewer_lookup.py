@@ -14,10 +14,9 @@ import streamlit as st
 
 from analytics.api import ViewersQuery
 from analytics.dashboard import charts, tables
-from analytics.dashboard.panels.common import time_range
+from analytics.dashboard.context import PageContext
 from analytics.dashboard.service import FirstPage, Outcome, fetch_one
 from analytics.dashboard.ui import (
-    PageContext,
     chart,
     download,
     empty_state,
@@ -28,6 +27,7 @@ from analytics.dashboard.ui import (
 PAGE = "viewer-lookup"
 MIN_SEARCH_LENGTH = 3
 _SEARCH = "viewer_lookup_search"
+_SEARCH_BOX = "viewer_lookup_box"
 
 
 def search_box() -> str | None:
@@ -37,7 +37,7 @@ def search_box() -> str | None:
         with left:
             text = st.text_input(
                 "Viewer identifier contains",
-                value=st.session_state.get(_SEARCH, ""),
+                key=_SEARCH_BOX,  # user state: forgotten at logout (auth.USER_STATE_PREFIXES)
                 placeholder="e.g. anna or @example.com",
                 help="Matches signed-in viewers whose identifier contains this text "
                 "(case-insensitive).",
@@ -58,7 +58,7 @@ def search_box() -> str | None:
 
 def _viewers_query(context: PageContext, identifier: str) -> ViewersQuery:
     return ViewersQuery(
-        time_range(context.period),
+        context.period.time_range,
         content_type=context.filters.content_type,
         content_ids=context.filters.content_ids,
         viewer_identifier=identifier,
@@ -69,7 +69,9 @@ def _viewers_query(context: PageContext, identifier: str) -> ViewersQuery:
 def find_matches(context: PageContext, search: str) -> pd.DataFrame | None:
     """The matching viewers (first page), most recently active first; None after an error."""
     with st.spinner("Searching viewers…"):
-        outcome = fetch_one("matches", lambda: FirstPage(_viewers_query(context, search)))
+        outcome = fetch_one(
+            "matches", lambda: FirstPage(_viewers_query(context, search)), context.client
+        )
     if show_error(outcome, "the matching viewers"):
         return None
     matches = outcome.result.frame.sort_values("last_activity", ascending=False, ignore_index=True)
@@ -110,7 +112,7 @@ def choose_viewer(matches: pd.DataFrame, search: str) -> str | None:
 
 def load_viewer(context: PageContext, identifier: str) -> Outcome:
     with st.spinner("Loading the viewer's history…"):
-        return fetch_one("viewer", partial(_viewers_query, context, identifier))
+        return fetch_one("viewer", partial(_viewers_query, context, identifier), context.client)
 
 
 def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> None:

@@ -11,17 +11,18 @@ import shlex
 
 import streamlit as st
 
-from analytics.api import ApiError, ViewsQuery
+from analytics.api import AnalyticsClient, ApiError, ViewsQuery
 from analytics.dashboard import downloads
+from analytics.dashboard.context import PageContext
 from analytics.dashboard.filters import url_flag
-from analytics.dashboard.panels.common import time_range
 from analytics.dashboard.service import (
     FirstPage,
     error_message,
     fetch_one,
     fetch_views_with_progress,
 )
-from analytics.dashboard.ui import PageContext, empty_state, show_error, time_column
+from analytics.dashboard.text import plain
+from analytics.dashboard.ui import empty_state, show_error, time_column
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def options() -> tuple[bool, bool]:
 
 def views_query(context: PageContext, unfinished: bool, inclusive: bool) -> ViewsQuery:
     return ViewsQuery(
-        time_range(context.period),
+        context.period.time_range,
         content_type=context.filters.content_type,
         content_ids=context.filters.content_ids,
         list_unfinished_segments=unfinished,
@@ -68,7 +69,9 @@ def preview(context: PageContext, unfinished: bool, inclusive: bool) -> int | No
     """The first rows and the total count; returns the count (None after an error)."""
     with st.spinner("Loading the first rows…"):
         outcome = fetch_one(
-            "preview", lambda: FirstPage(views_query(context, unfinished, inclusive))
+            "preview",
+            lambda: FirstPage(views_query(context, unfinished, inclusive)),
+            context.client,
         )
     if show_error(outcome, "the views"):
         return None
@@ -140,7 +143,7 @@ def full_download(context: PageContext, unfinished: bool, inclusive: bool, total
     if prepared is None and st.button(
         f"Prepare the CSV of all {total:,} segments", icon=":material/table_view:"
     ):
-        made = _prepare(query)
+        made = _prepare(query, context.client)
         if made is not None:
             prepared = st.session_state[_PREPARED] = (repr(query), *made)
     if prepared is not None:
@@ -160,17 +163,17 @@ def full_download(context: PageContext, unfinished: bool, inclusive: bool, total
         st.code(command, language="bash")
 
 
-def _prepare(query: ViewsQuery) -> tuple[bytes, int] | None:
+def _prepare(query: ViewsQuery, client: AnalyticsClient) -> tuple[bytes, int] | None:
     bar = st.progress(0.0, text="Fetching page 1…")
 
     def on_progress(done: int, pages: int) -> None:
         bar.progress(done / max(pages, 1), text=f"Fetched page {done:,} of {pages:,}")
 
     try:
-        result = fetch_views_with_progress(query, on_progress)
+        result = fetch_views_with_progress(query, on_progress, client)
     except (ApiError, ValueError) as error:
         bar.empty()
-        st.error(f"The export failed: {error_message(error)}", icon=":material/error:")
+        st.error(f"The export failed: {plain(error_message(error))}", icon=":material/error:")
         return None
     except Exception:
         bar.empty()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import requests
 
-from analytics.api import ResponseFormatError, TimeRange, ViewersQuery, ViewsQuery, pages
+from analytics.api import ResponseFormatError, TimeRange, ViewersQuery, ViewsQuery, page_bodies
 
 LAST_60_DAYS = TimeRange.last(timedelta(days=60))
 
@@ -37,14 +37,15 @@ def viewer_body(demo_server, demo_token) -> bytes:
 
 
 def _both(body: bytes, kind: str, tz: str = "Europe/Budapest"):
-    fast = pages._columnar(body, kind, tz)  # raises _NotExact if it cannot
-    slow = pages._records(body, kind, tz, None)
+    fast = page_bodies._columnar(body, kind, tz)  # raises _NotExact if it cannot
+    slow = page_bodies._records(body, kind, tz, None)
     return fast, slow
 
 
 def _assert_same(fast, slow) -> None:
     assert fast.rows == slow.rows
     assert fast.count == slow.count
+    assert (fast.last_page, fast.has_next) == (slow.last_page, slow.has_next)
     if isinstance(slow.content, tuple):
         for f, s in zip(fast.content, slow.content, strict=True):
             pd.testing.assert_frame_equal(f, s)
@@ -122,11 +123,13 @@ def test_fast_path_variants_match_the_record_path(view_body, change):
 )
 def test_what_the_fast_path_cannot_map_falls_back(view_body, change):
     body = _edit(view_body, change)
-    with pytest.raises(pages._NotExact):
-        pages._columnar(body, "view", "UTC")
-    parsed = pages.parse_page(body, "view", "UTC")
+    with pytest.raises(page_bodies._NotExact):
+        page_bodies._columnar(body, "view", "UTC")
+    parsed = page_bodies.parse_page(body, "view", "UTC")
     assert parsed.rows == 500
-    pd.testing.assert_frame_equal(parsed.content, pages._records(body, "view", "UTC", None).content)
+    pd.testing.assert_frame_equal(
+        parsed.content, page_bodies._records(body, "view", "UTC", None).content
+    )
 
 
 TIME_FORMS = [
@@ -173,21 +176,56 @@ def test_viewers_with_empty_or_missing_segments(viewer_body):
 def test_errors_are_worded_by_the_record_path(view_body):
     broken = _edit(view_body, lambda d: _attrs(d)[7].update(started_at="yesterday"))
     with pytest.raises(ResponseFormatError, match="view record 7: started_at is 'yesterday'"):
-        pages.parse_page(broken, "view", "UTC")
+        page_bodies.parse_page(broken, "view", "UTC")
     missing = _edit(view_body, lambda d: _attrs(d)[3].pop("content_id"))
     with pytest.raises(ResponseFormatError, match="view record 3: content_id is None"):
-        pages.parse_page(missing, "view", "UTC")
+        page_bodies.parse_page(missing, "view", "UTC")
     with pytest.raises(ResponseFormatError, match="not JSON"):
-        pages.parse_page(b"<html>", "view", "UTC")
+        page_bodies.parse_page(b"<html>", "view", "UTC")
     with pytest.raises(ResponseFormatError, match="no 'data' list"):
-        pages.parse_page(b'{"errors": []}', "view", "UTC")
+        page_bodies.parse_page(b'{"errors": []}', "view", "UTC")
 
 
 def test_pagination_count_forms():
-    assert pages.pagination_count({"count": 7}) == 7
-    assert pages.pagination_count({"count": "7"}) == 7
-    assert pages.pagination_count({"count": 7.0}) == 7
-    assert pages.pagination_count({"count": -1}) is None
-    assert pages.pagination_count({"count": True}) is None
-    assert pages.pagination_count({}) is None
-    assert pages.pagination_count(None) is None
+    assert page_bodies.pagination_count({"count": 7}) == 7
+    assert page_bodies.pagination_count({"count": "7"}) == 7
+    assert page_bodies.pagination_count({"count": 7.0}) == 7
+    assert page_bodies.pagination_count({"count": -1}) is None
+    assert page_bodies.pagination_count({"count": True}) is None
+    assert page_bodies.pagination_count({}) is None
+    assert page_bodies.pagination_count(None) is None
+
+
+def _with_pagination(body: bytes, pagination: dict) -> bytes:
+    payload = json.loads(body)
+    payload["pagination"] = pagination
+    return json.dumps(payload).encode()
+
+
+HREF = "/v1/views?date_time_from=2026-11-01T00%3A00%3A00%2B00%3A00&_page={}&_limit=500"
+
+
+@pytest.mark.parametrize(
+    ("pagination", "last_page", "has_next"),
+    [
+        ({"count": 9, "last": {"href": HREF.format(7)}, "next": {"href": HREF.format(2)}}, 7, True),
+        ({"count": 9, "last": HREF.format(7), "next": HREF.format(2)}, 7, True),
+        ({"count": 9, "last": {"href": HREF.format(3)}, "next": None}, 3, False),
+        ({"count": 9, "last": {"href": "/v1/views?_limit=5"}}, None, None),
+        ({"count": 9, "next": ""}, None, False),
+        ({"count": 9}, None, None),
+    ],
+)
+def test_the_links_give_the_last_page_number_and_whether_more_follow(
+    view_body, pagination, last_page, has_next
+):
+    fast, slow = _both(_with_pagination(view_body, pagination), "view")
+    _assert_same(fast, slow)
+    assert (fast.last_page, fast.has_next) == (last_page, has_next)
+
+
+def test_the_demo_pages_link_to_the_last_page(view_body):
+    page = page_bodies.parse_page(view_body, "view", "UTC")
+    assert page.last_page is not None
+    assert page.last_page == -(-page.count // 500)
+    assert page.has_next is (page.last_page > 1)

@@ -1,4 +1,4 @@
-"""One response body -> its DataFrame(s) and pagination count.
+"""One page body of any endpoint -> its DataFrame(s) and the pagination count.
 
 Big pages (/views, /viewers: up to 10 000 records) take a columnar fast path: pyarrow's JSON
 reader parses the body in C++ straight into columns, ~5x cheaper than json.loads plus building
@@ -14,6 +14,7 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -25,17 +26,24 @@ from .errors import ResponseFormatError
 from .queries import Dimension
 
 Kind = Literal["metric", "peak", "view", "viewer"]
-TIME_FIELDS = ("started_at", "finished_at", "last_activity")
 
 
 @dataclass(frozen=True)
 class ParsedPage:
+    """One page body, converted, and what its pagination says about the pages that follow:
+    `count` (the API's total, or in one reading the items on this page), the `_page` number of
+    the `last` link, and whether `next` is there (None: the body does not say).
+    """
+
     content: Any  # a DataFrame; for viewers (viewers, segments)
     rows: int
     count: int | None
+    last_page: int | None = None
+    has_next: bool | None = None
 
 
 def parse_page(body: bytes, kind: Kind, tz: str, dimension: Dimension | None = None) -> ParsedPage:
+    """The page's frame(s) and count; the fast path for big list pages, else the record path."""
     if kind in ("view", "viewer"):
         try:
             return _columnar(body, kind, tz)
@@ -64,7 +72,12 @@ def _records(body: bytes, kind: Kind, tz: str, dimension: Dimension | None) -> P
         content = frames.views_frame(records, tz)
     else:
         content = frames.viewers_frames(records, tz)
-    return ParsedPage(content, len(records), pagination_count(payload.get("pagination")))
+    return _parsed(content, len(records), payload.get("pagination"))
+
+
+def _parsed(content: Any, rows: int, pagination: object) -> ParsedPage:
+    last_page, has_next = pagination_links(pagination)
+    return ParsedPage(content, rows, pagination_count(pagination), last_page, has_next)
 
 
 def pagination_count(pagination: object) -> int | None:
@@ -79,6 +92,36 @@ def pagination_count(pagination: object) -> int | None:
     if isinstance(count, float) and count.is_integer():
         count = int(count)
     return count if isinstance(count, int) and count >= 0 else None
+
+
+def pagination_links(pagination: object) -> tuple[int | None, bool | None]:
+    """(the `_page` of the `last` link, whether a `next` link is there).
+
+    A link is an object with `href` or a plain string; only its `_page` number is read (page
+    URLs are built from the base URL, never followed). `next` null or "" says there is none;
+    a missing `next` says nothing (None).
+    """
+    if not isinstance(pagination, dict):
+        return None, None
+    last = _page_number(pagination.get("last"))
+    if "next" not in pagination:
+        return last, None
+    return last, _href(pagination["next"]) is not None
+
+
+def _href(link: object) -> str | None:
+    if isinstance(link, dict):
+        link = link.get("href")
+    return link.strip() or None if isinstance(link, str) else None
+
+
+def _page_number(link: object) -> int | None:
+    href = _href(link)
+    if href is None:
+        return None
+    values = parse_qs(urlsplit(href).query).get("_page", [])
+    number = values[-1].strip() if values else ""
+    return int(number) if number.isdigit() and int(number) >= 1 else None
 
 
 # --- the columnar fast path -------------------------------------------------------------------
@@ -127,15 +170,15 @@ def _columnar(body: bytes, kind: Kind, tz: str) -> ParsedPage:
         records = items.field("attributes")
         if records.null_count:
             raise _NotExact
-    count = None
+    pagination = None
     if "pagination" in table.column_names:
-        count = pagination_count(table.column("pagination").to_pylist()[0])
+        pagination = table.column("pagination").to_pylist()[0]
     rows = 0 if records is None else len(records)
     if kind == "view":
-        return ParsedPage(_frame(records, frames.VIEW_COLUMNS, kind, tz), rows, count)
+        return _parsed(_frame(records, frames.VIEW_COLUMNS, kind, tz), rows, pagination)
     viewers = _frame(records, frames.VIEWER_COLUMNS, kind, tz)
     segments = _segments(records, tz)
-    return ParsedPage((viewers, segments), rows, count)
+    return _parsed((viewers, segments), rows, pagination)
 
 
 def _segments(viewers: pa.StructArray | None, tz: str) -> pd.DataFrame:

@@ -1,0 +1,61 @@
+"""What a page is about and for whom: the run's context, set by app.py and read by the page.
+
+app.py opens the client, signs the user in and reads the sidebar once per run, then hands all of
+it to the page here; pages and panels take everything from this context (the client included),
+never from anywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import streamlit as st
+
+from analytics.api import AnalyticsClient
+from analytics.dashboard.filters import ReportFilters
+from analytics.dashboard.periods import Period
+from analytics.dashboard.users import UserRecord
+
+_CONTEXT = "dashboard_context"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page needs: who is looking, at what, with which client."""
+
+    user: UserRecord
+    filters: ReportFilters
+    period: Period | None  # None when the custom range is unusable (the sidebar says why)
+    client: AnalyticsClient
+    now: datetime
+
+    @property
+    def tz(self) -> str:
+        return self.filters.tz
+
+    @property
+    def previous(self) -> Period | None:
+        if self.period is None or not self.filters.compare:
+            return None
+        return self.period.previous()
+
+
+def set_page_context(context: PageContext) -> None:
+    """Hand this run's context to the page app.py is about to run."""
+    st.session_state[_CONTEXT] = context
+
+
+def page_context(title: str, caption: str | None = None) -> PageContext:
+    """The page's title and context; stops with a message when there is no usable period."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    context: PageContext | None = st.session_state.get(_CONTEXT)
+    if context is None:  # pragma: no cover - app.py always sets it before running a page
+        st.error("Open the dashboard from its start page.")
+        st.stop()
+    if context.period is None:
+        st.info("Choose a valid date range in the sidebar.", icon=":material/date_range:")
+        st.stop()
+    return context

@@ -1,0 +1,85 @@
+"""The digest's periods: last week (Monday to Sunday) or last month, each with the one before.
+
+Built on `analytics.dashboard.periods`: local wall-clock midnights in the chosen zone, so a week
+is 7 local days even across a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from analytics.dashboard.periods import Period, Preset, localize, now_in, resolve_period, zone
+
+
+class ReportKind(StrEnum):
+    LAST_WEEK = "last-week"
+    LAST_MONTH = "last-month"
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The period a digest covers, the one it is compared with, and how to name it."""
+
+    kind: ReportKind
+    current: Period
+    previous: Period
+
+    @property
+    def label(self) -> str:
+        """ "week of 23–29 Nov 2026" or "November 2026"."""
+        if self.kind is ReportKind.LAST_MONTH:
+            return f"{self.current.start:%B %Y}"
+        return f"week of {day_span(self.current.start.date(), self.current.last_day)}"
+
+    @property
+    def previous_label(self) -> str:
+        if self.kind is ReportKind.LAST_MONTH:
+            return f"{self.previous.start:%B %Y}"
+        return day_span(self.previous.start.date(), self.previous.last_day)
+
+    @property
+    def slug(self) -> str:
+        """For file names: 2026-11-23_2026-11-29."""
+        return f"{self.current.start:%Y-%m-%d}_{self.current.last_day:%Y-%m-%d}"
+
+
+def day_span(first: date, last: date) -> str:
+    """ "23–29 Nov 2026", "30 Nov – 6 Dec 2026", "29 Dec 2025 – 4 Jan 2026"."""
+    if first.year != last.year:
+        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    if first.month != last.month:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day}–{last.day} {last:%b %Y}"
+
+
+def report_period(kind: str, tz: str, *, now: datetime | None = None) -> ReportPeriod:
+    """The last complete week (Monday start) or calendar month in `tz` before `now`.
+
+    ValueError for an unknown kind or zone (the message names --period or --tz).
+    """
+    try:
+        chosen = ReportKind(kind)
+    except ValueError:
+        choices = ", ".join(k.value for k in ReportKind)
+        raise ValueError(f"--period: unknown period {kind!r}; expected one of: {choices}") from None
+    try:
+        zone_info = zone(tz)
+    except ValueError:
+        raise ValueError(f"--tz: unknown time zone {tz!r} (e.g. Europe/Berlin)") from None
+    if chosen is ReportKind.LAST_MONTH:
+        current = resolve_period(Preset.LAST_MONTH, tz, now=now)
+        previous = resolve_period(Preset.LAST_MONTH, tz, now=current.start)
+        return ReportPeriod(chosen, current, previous)
+    today = now_in(zone_info, now).date()
+    monday = today - timedelta(days=today.weekday())
+    current = _days(monday - timedelta(days=7), monday, zone_info)
+    return ReportPeriod(chosen, current, current.previous())
+
+
+def _days(first: date, end: date, zone_info) -> Period:  # type: ignore[no-untyped-def]
+    return Period(
+        localize(datetime.combine(first, time(0)), zone_info),
+        localize(datetime.combine(end, time(0)), zone_info),
+    )
