@@ -11,9 +11,7 @@ import pandas as pd
 import pytest
 
 from analytics.api import (
-    AnalyticsClient,
     ApiError,
-    ApiSettings,
     ContentType,
     Dimension,
     Metric,
@@ -239,23 +237,16 @@ def test_wrong_query_type_is_a_value_error(demo_server, make_client):
     [("current", "location", "country"), ("1.0.3", "country", "location")],
 )
 def test_country_and_location_fall_back_to_what_the_api_answers(
-    start_demo, api_version, asked, answered
+    start_demo, make_client, api_version, asked, answered
 ):
     """`country` (current API) and `location` (v1.0.3) are one question: when the API refuses
     the one asked for, the client asks the other, remembers it, and does not ask twice.
     """
     server = start_demo(api_version=api_version)
-    settings = ApiSettings(
-        client_id=server.client_id,
-        client_secret=server.client_secret,
-        api_url=server.base_url,
-        token_url=server.token_url,
-        cache_enabled=False,
-    )
-    with AnalyticsClient(settings) as client:
-        server.reset_request_count()
-        first = client.metric(MetricQuery(Metric.TOTAL_VIEWS, LAST_30_DAYS, asked))
-        second = client.metric(MetricQuery(Metric.TOTAL_VIEWS, LAST_30_DAYS, asked))
+    client = make_client(server, cache_enabled=False)
+    server.reset_request_count()
+    first = client.metric(MetricQuery(Metric.TOTAL_VIEWS, LAST_30_DAYS, asked))
+    second = client.metric(MetricQuery(Metric.TOTAL_VIEWS, LAST_30_DAYS, asked))
     assert len(first.frame) > 0
     assert first.frame["point"].tolist() == second.frame["point"].tolist()
     assert first.frame["point"].dropna().str.fullmatch(r"[A-Z]{2}").all()
