@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
+from playwright.sync_api import Download as PlaywrightDownload
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.servers import REPO_ROOT, require_binary
 
@@ -246,16 +248,35 @@ def download(page: Page, button: Locator) -> Download:
     """Click a download button and return the file it delivers."""
     with page.expect_download() as event:
         button.click()
-    delivered = event.value
-    path = delivered.path()
-    return Download(delivered.suggested_filename, Path(path).read_text(encoding="utf-8"))
+    return _delivered(event.value)
+
+
+def _delivered(delivered: PlaywrightDownload) -> Download:
+    text = Path(delivered.path()).read_text(encoding="utf-8")
+    return Download(delivered.suggested_filename, text)
 
 
 def table_as_csv(page: Page, table: Locator) -> Download:
-    """What a dataframe holds, through its own toolbar's "Download as CSV" (raw cell values)."""
-    table.scroll_into_view_if_needed()
-    table.hover()
-    return download(page, table.get_by_role("button", name="Download as CSV"))
+    """What a dataframe holds, through its own toolbar's "Download as CSV" (raw cell values).
+
+    The toolbar floats over the grid's top edge and appears on hover. While the page above is
+    still laying out (a map drawing, say), the grid's scroller or the map can sit where the
+    pointer clicks, so a pointer click is tried a few times and the button's own click event is
+    the last resort: what is checked here is the table, not the pointer.
+    """
+    button = table.get_by_role("button", name="Download as CSV")
+    for _ in range(3):
+        table.scroll_into_view_if_needed()
+        table.hover()
+        try:
+            with page.expect_download(timeout=10_000) as event:
+                button.click(timeout=5_000)
+            return _delivered(event.value)
+        except PlaywrightTimeoutError:
+            page.wait_for_timeout(500)
+    with page.expect_download() as event:
+        button.dispatch_event("click")
+    return _delivered(event.value)
 
 
 # --- screenshots -------------------------------------------------------------------------------
