@@ -22,7 +22,7 @@ st.set_page_config(
     page_title="IBM Video Analytics",
     page_icon=":material/monitoring:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # collapsed on phones, open on wider screens
 )
 
 apply_style()
@@ -35,7 +35,8 @@ session = login_gate(
 page = st.navigation(navigation.pages_for(session.user), position="top")
 client = connection.client_or_stop()  # the first call may start the embedded demo API
 
-filters, period = sidebar_filters()
+titles = connection.catalogue_in_background(client)  # read while the page loads its numbers
+filters, period = sidebar_filters(titles=titles)
 service.refresh_button(client, everything=ROLE_ADMIN in session.user.roles)
 session.account_menu()
 
@@ -45,7 +46,7 @@ if client.is_demo:
         "Video account. Set IBM_VIDEO_CLIENT_ID and IBM_VIDEO_CLIENT_SECRET to use real data.",
         icon=":material/science:",
     )
-set_page_context(PageContext(session.user, filters, period, client, service.now()))
+set_page_context(PageContext(session.user, filters, period, client, service.now(), titles))
 try:
     page.run()
 except Exception:  # st.stop/st.rerun are BaseExceptions and pass through

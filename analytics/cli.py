@@ -23,13 +23,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from analytics.api import AnalyticsClient, ApiError, ApiSettings, PageStream, Result
+from analytics.api import AnalyticsClient, ApiError, ApiSettings, Catalogue, PageStream, Result
+from analytics.api.catalogue import CATALOGUE_COLUMNS
 from analytics.api.errors import redact
 from analytics.api.export import FORMATS, FrameWriter, check_output, open_output
 from analytics.api.queries import (
@@ -61,7 +63,15 @@ DEFAULT_DAYS = 7
 PEAK_ENDPOINT = "peak-viewers"
 VIEWER_SECONDS_ENDPOINT = "viewer-seconds"  # current API only
 SERIES_ENDPOINTS = {PEAK_ENDPOINT, VIEWER_SECONDS_ENDPOINT}
-ENDPOINTS = [*(m.value for m in Metric), PEAK_ENDPOINT, VIEWER_SECONDS_ENDPOINT, "viewers", "views"]
+CONTENTS_ENDPOINT = "contents"  # the catalogue of titles (Channel API), not the Analytics API
+ENDPOINTS = [
+    *(m.value for m in Metric),
+    PEAK_ENDPOINT,
+    VIEWER_SECONDS_ENDPOINT,
+    "viewers",
+    "views",
+    CONTENTS_ENDPOINT,
+]
 METRIC_COLUMNS = ["point", "value"]
 PEAK_COLUMNS = ["content_type", "content_id", "time", "value"]
 VIEWER_SECONDS_SUMMARY_COLUMNS = ["content_type", "content_id", "value"]
@@ -77,6 +87,7 @@ SPECIFIC_OPTIONS = {
     "viewer_identifier": ("--viewer-identifier", {"viewers"}),
     "list_unfinished_segments": ("--list-unfinished-segments", {"viewers", "views"}),
     "inclusive_range": ("--inclusive-range", {"views"}),
+    "with_titles": ("--with-titles", {*SERIES_ENDPOINTS, "views"}),
 }
 
 EPILOG = f"""\
@@ -108,6 +119,8 @@ examples:
   python -m analytics fetch views --content-type recorded --no-list-unfinished-segments \\
       --output views.csv
   python -m analytics fetch viewers --viewer-identifier @example.com
+  python -m analytics fetch views --content-type recorded --with-titles --output views.csv
+  python -m analytics fetch contents --content-type recorded
 
 exit status: 0 done, 1 the API or writing the output failed, 2 bad input or configuration.
 """
@@ -187,6 +200,13 @@ def register(subparsers: Any) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="viewers and views: include segments still running (default: yes)",
+    )
+    which.add_argument(
+        "--with-titles",
+        action="store_true",
+        default=None,
+        help="views, peak-viewers, viewer-seconds: a title column beside content_id (from the "
+        "Channel API; left empty, with a note, when titles are unavailable)",
     )
     which.add_argument(
         "--inclusive-range",
@@ -278,11 +298,21 @@ def time_range_from(start: str | None, end: str | None, tz: str) -> TimeRange:
         raise ValueError(f"--from/--to: {str(exc).removeprefix('time_range: ')}") from None
 
 
-def build_query(args: argparse.Namespace) -> Query:
+@dataclass(frozen=True)
+class ContentsListing:
+    """`fetch contents`: the catalogue, of one type and some ids (empty: all)."""
+
+    content_type: str | None
+    content_ids: tuple[int, ...]
+
+
+def build_query(args: argparse.Namespace) -> Query | ContentsListing:
     """The typed query for the arguments; ValueError names what is wrong."""
     for dest, (flag, endpoints) in SPECIFIC_OPTIONS.items():
         if getattr(args, dest) is not None and args.endpoint not in endpoints:
             raise ValueError(f"{flag} does not apply to {args.endpoint}")
+    if args.endpoint == CONTENTS_ENDPOINT:
+        return _contents_listing(args)
     time_range = time_range_from(args.start, args.end, args.tz)
     ids = _ids(args.content_id)
     common: dict[str, Any] = {
@@ -319,6 +349,24 @@ def build_query(args: argparse.Namespace) -> Query:
         )
     except ValueError as exc:
         raise ValueError(_as_flags(str(exc))) from None
+
+
+def _contents_listing(args: argparse.Namespace) -> ContentsListing:
+    for flag, given in (("--from", args.start), ("--to", args.end)):
+        if given is not None:
+            raise ValueError(f"{flag} does not apply to {CONTENTS_ENDPOINT}")
+    try:
+        ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"--tz: unknown time zone {args.tz!r}") from None
+    ids = _ids(args.content_id)
+    if ids and args.content_type is None:
+        raise ValueError("--content-id needs --content-type")
+    try:
+        numbers = tuple(int(i) for i in ids)
+    except ValueError:
+        raise ValueError("--content-id: expected whole numbers") from None
+    return ContentsListing(args.content_type, numbers)
 
 
 def _ids(values: list[str]) -> list[str]:
@@ -430,9 +478,50 @@ def _csv_escape(args: argparse.Namespace) -> bool:
     return args.format == "csv" and to_file
 
 
+def _catalogue_for(client: AnalyticsClient, args: argparse.Namespace) -> Catalogue | None:
+    """--with-titles: the catalogue (a note when titles are unavailable); else None."""
+    if not args.with_titles:
+        return None
+    catalogue = client.catalogue()
+    if catalogue.unavailable_reason and not args.quiet:
+        _note(f"{catalogue.unavailable_reason} (the title column is left empty)")
+    return catalogue
+
+
+def _titled(columns: list[str] | None) -> list[str] | None:
+    """The columns with `title` right after `content_id`."""
+    if columns is None:
+        return None
+    at = columns.index("content_id") + 1
+    return [*columns[:at], "title", *columns[at:]]
+
+
+def _export_contents(
+    client: AnalyticsClient, listing: ContentsListing, args: argparse.Namespace
+) -> tuple[int, bool]:
+    """`fetch contents`: the catalogue as rows; ApiError when it is unavailable."""
+    catalogue = client.catalogue(refresh=args.cache is False)
+    if catalogue.unavailable_reason:
+        raise ApiError(0, catalogue.unavailable_reason)
+    frame = catalogue.frame()
+    if listing.content_type is not None:
+        frame = frame[frame["content_type"] == listing.content_type]
+    if listing.content_ids:
+        frame = frame[frame["content_id"].isin(listing.content_ids)]
+    frame = frame.assign(created_at=frame["created_at"].dt.tz_convert(args.tz))
+    with open_output(args.output) as out:
+        writer = FrameWriter(out, args.format, CATALOGUE_COLUMNS, escape_formulas=_csv_escape(args))
+        writer.write(frame.reset_index(drop=True))
+        writer.finish()
+    return writer.rows, catalogue.stale
+
+
 def _export(client: AnalyticsClient, query: Any, args: argparse.Namespace) -> tuple[int, bool]:
     """Write the query's rows; returns (rows, stale)."""
+    if isinstance(query, ContentsListing):
+        return _export_contents(client, query, args)
     target = args.output if args.output not in (None, "-") else "stdout"
+    catalogue = _catalogue_for(client, args)
     if isinstance(query, (ViewsQuery, ViewersQuery)):
         progress = Progress(args.endpoint, sys.stderr, enabled=not args.quiet)
         stream: PageStream[pd.DataFrame]
@@ -442,11 +531,13 @@ def _export(client: AnalyticsClient, query: Any, args: argparse.Namespace) -> tu
         else:
             stream = client.iter_viewers(query)
             columns = VIEWER_COLUMNS
+        if catalogue is not None:
+            columns = _titled(columns)
         with open_output(args.output) as out:
             writer = FrameWriter(out, args.format, columns, escape_formulas=_csv_escape(args))
             try:
                 for frame in stream:
-                    writer.write(frame)
+                    writer.write(frame if catalogue is None else catalogue.with_titles(frame))
                     progress(stream.pages_done, stream.pages_total or 1, writer.rows)
             finally:
                 stream.close()
@@ -466,9 +557,12 @@ def _export(client: AnalyticsClient, query: Any, args: argparse.Namespace) -> tu
         result, columns = client.viewer_seconds(query), PEAK_COLUMNS
     else:
         result, columns = client.peak_viewers(query), PEAK_COLUMNS
+    frame = result.frame
+    if catalogue is not None:
+        frame, columns = catalogue.with_titles(frame), _titled(columns)
     with open_output(args.output) as out:
         writer = FrameWriter(out, args.format, columns, escape_formulas=_csv_escape(args))
-        writer.write(result.frame)
+        writer.write(frame)
         writer.finish()
     if result.incomplete_records and not args.quiet:
         _note(

@@ -165,3 +165,32 @@ class SummaryTimeKey(StrEnum):
 # --- Rate limiting ------------------------------------------------------------------------
 
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+# --- The Channel API (a second API of IBM Video Streaming, base https://api.video.ibm.com/) ----
+# Titles, channels and lengths of the contents the Analytics API reports by id. It takes an
+# ordinary access token (requested without token_type=jwt) as `Authorization: Bearer ...`.
+# Sources: channel-api-basic-channel-management.mdx, basic-video-management.mdx.
+
+USER_CHANNELS_PATH = "users/self/channels.json"  # paged by `p` / `pagesize`, next: {"href": ...}
+USER_VIDEOS_PATH = "users/self/videos.json"  # paged by `page` / `pagesize`, next: a string
+CHANNELS_PAGE_PARAM = "p"
+VIDEOS_PAGE_PARAM = "page"
+PAGE_SIZE_PARAM = "pagesize"
+CHANNELS_PAGE_SIZE_MAX = 100  # also the default
+VIDEOS_PAGE_SIZE_MAX = 50  # also the default
+
+
+def channel_details_path(channel_id: int | str) -> str:
+    """`channels/{id}.json`: one channel (its `channel` element)."""
+    return f"channels/{channel_id}.json"
+
+
+def channel_videos_path(channel_id: int | str) -> str:
+    """`channels/{id}/videos.json`: the videos of one channel, paged like the user's videos."""
+    return f"channels/{channel_id}/videos.json"
+
+
+def video_details_path(video_id: int | str) -> str:
+    """`videos/{id}.json`: one video (its `video` element)."""
+    return f"videos/{video_id}.json"

@@ -35,6 +35,7 @@ def open_client(settings: ApiSettings | None = None) -> AnalyticsClient:
     demo = settings.with_changes(
         api_url=server.base_url,
         token_url=server.token_url,
+        channel_api_url=server.channel_api_url,
         client_id=server.client_id,
         client_secret=server.client_secret,
         token=None,

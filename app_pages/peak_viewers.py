@@ -6,10 +6,9 @@ from analytics.dashboard.ui import data_caption
 
 context = page_context("Peak viewers", "Concurrent viewers per content, top contents drawn.")
 granularity, top = peak_viewers.choose(context.period)
-context = peak_viewers.limited(context, granularity)
 data = peak_viewers.load(context, granularity)
 
-peak_viewers.headline(context, data)
+peak_viewers.headline(context, granularity, data)
 peak_viewers.show(context, granularity, top, data)
 
 data_caption(data, context.tz)

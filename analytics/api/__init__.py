@@ -8,8 +8,10 @@ does (`analytics.wiring.open_client` adds the demo API when no credentials are c
     client = AnalyticsClient(ApiSettings.from_env())  # credentials from the environment
     result = client.metric(MetricQuery(Metric.TOTAL_VIEWS, TimeRange(start, end), Dimension.DAY))
     result.frame                                      # dimension_type, point, value
+    client.catalogue().label("recorded", 201457949)   # the video's title (Channel API)
 """
 
+from .catalogue import Catalogue, Content
 from .client import AnalyticsClient, Result
 from .errors import ApiError, ApiUnavailableError, AuthError, ResponseFormatError
 from .pagination import PageStream
@@ -37,6 +39,8 @@ __all__ = [
     "ApiSettings",
     "ApiUnavailableError",
     "AuthError",
+    "Catalogue",
+    "Content",
     "ContentType",
     "DeviceClass",
     "Dimension",

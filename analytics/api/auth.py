@@ -95,7 +95,9 @@ class TokenProvider:
     """Hands out the current JWT; one lock makes concurrent callers share a single fetch.
 
     `post` sends the token request (the client passes its retrying sender, so a flaky token
-    endpoint gets the same backoff as the API).
+    endpoint gets the same backoff as the API). `jwt=False` asks for an ordinary access token
+    instead (no `token_type=jwt`), the kind the Channel API takes as `Bearer`; it needs client
+    credentials (a static IBM_VIDEO_ANALYTICS_TOKEN is a JWT, never used for it).
     """
 
     def __init__(
@@ -103,16 +105,21 @@ class TokenProvider:
         settings: ApiSettings,
         post: Callable[..., requests.Response],
         clock: Callable[[], float] = time.time,
+        *,
+        jwt: bool = True,
     ) -> None:
         self._settings = settings
         self._post = post
         self._clock = clock
+        self._jwt = jwt
         self._lock = threading.Lock()
         self._token: AccessToken | None = None
         self._method: str = settings.client_auth_method  # auto until one style worked
         self.fetch_count = 0  # tokens obtained so far (for tests and diagnostics)
         self._issued: list[str] = []  # every token fetched (redacted wherever it is echoed)
-        if settings.token:
+        if not jwt and not settings.client_id:
+            raise ValueError("an ordinary access token needs IBM_VIDEO_CLIENT_ID and _SECRET")
+        if settings.token and jwt:
             # A token issued elsewhere; with client credentials too, it is renewed when it
             # expires or is rejected, else it is used as it is until the API refuses it.
             self._token = _access_token(settings.token, None, clock())
@@ -211,7 +218,9 @@ class TokenProvider:
         settings = self._settings
         assert settings.client_id
         assert settings.client_secret
-        form = {"grant_type": "client_credentials", "token_type": "jwt"}
+        form = {"grant_type": "client_credentials"}
+        if self._jwt:
+            form["token_type"] = "jwt"  # noqa: S105 (a token kind, not a secret)
         auth = None
         if method == "basic":
             auth = (settings.client_id, settings.client_secret)

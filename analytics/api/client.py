@@ -12,10 +12,12 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
@@ -27,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from . import frames
 from .auth import TokenProvider, account_key
 from .cache import cache_problem, expiry_seconds, open_cached_session, stale_response
+from .catalogue import Catalogue, Content, FetchedJson, fetch_catalogue, fetch_content
 from .errors import (
     ApiError,
     ApiUnavailableError,
@@ -34,10 +37,18 @@ from .errors import (
     api_error_from_body,
 )
 from .page_bodies import ParsedPage, parse_page
-from .pagination import ListPage, OnProgress, PageStream, RepeatedViews
+from .pagination import (
+    ListPage,
+    OnProgress,
+    PageStream,
+    RepeatedRows,
+    RepeatedViewers,
+    RepeatedViews,
+)
 from .queries import (
     Dimension,
     MetricQuery,
+    PeakGranularity,
     PeakQuery,
     PeakSummaryQuery,
     Query,
@@ -64,6 +75,34 @@ CACHE_ERRORS = (sqlite3.Error, RedisError)
 USER_AGENT = "ibm-video-analytics-dashboard/0.1 (+python-requests)"
 
 T = TypeVar("T")
+
+
+class RequestWatch(Protocol):
+    """Watches the upstream requests made on behalf of one caller (the dashboard: one page
+    render), in whichever thread sends them: the caller's own, or the threads fetching pages.
+    """
+
+    def before_request(self) -> None:
+        """Called before each upstream API request: each page, each retry after a failure (a
+        request asked again after a 429 counts once; token requests and answers from the HTTP
+        cache not at all). Raise to stop the query there."""
+
+    def wait(self, seconds: float) -> None:
+        """Sleep `seconds` for the API's rate limit (say so, or raise to give up instead)."""
+
+
+_WATCH: ContextVar[RequestWatch | None] = ContextVar("analytics_request_watch", default=None)
+
+
+@contextmanager
+def watching_requests(watch: RequestWatch) -> Iterator[None]:
+    """Have `watch` see every upstream request of the queries made in this block (in this
+    thread; the pages a query fetches side by side are seen too)."""
+    token = _WATCH.set(watch)
+    try:
+        yield
+    finally:
+        _WATCH.reset(token)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,10 +159,16 @@ class AnalyticsClient:
         self._cache = None if cached is None else _session(cached, settings, transport=session)
         self._cache_warned = False
         self._tokens = TokenProvider(settings, post=self._post_token)
+        # The Channel API (titles) takes ordinary Bearer tokens; its catalogue is kept here.
+        self._channel_tokens: TokenProvider | None = None
+        self._catalogue: tuple[Catalogue, float] | None = None  # and when (time.monotonic())
+        self._catalogue_lock = threading.Lock()
         self._in_flight = threading.BoundedSemaphore(max(8, settings.concurrency * 2))
         self._rate_limit = rate_limit_for(self.account_key)
         # Which of `country` / `location` this account's API answers, once one was refused.
         self._place_dimension: dict[Dimension, Dimension] = {}
+        # Peak granularities this account's API refused (v1.0.3: day, month): from hours.
+        self._rolled_up_peaks: set[PeakGranularity] = set()
 
     def __repr__(self) -> str:
         host = urlsplit(self.settings.api_url).netloc
@@ -145,7 +190,8 @@ class AnalyticsClient:
         """What must never show in a message or a log: the configured secrets and every access
         token this client fetched (for `errors.redact`).
         """
-        return self._tokens.secrets
+        channel = self._channel_tokens
+        return (*self._tokens.secrets, *(channel.secrets if channel is not None else ()))
 
     @property
     def token_fetches(self) -> int:
@@ -153,7 +199,9 @@ class AnalyticsClient:
         return self._tokens.fetch_count
 
     def clear_cache(self) -> None:
-        """Forget every cached answer of this account (other accounts keep theirs)."""
+        """Forget every cached answer of this account (other accounts keep theirs), the
+        catalogue of titles included."""
+        self._catalogue = None
         if self._cache is not None:
             self._cache.cache.clear()
 
@@ -183,9 +231,36 @@ class AnalyticsClient:
         return _result(stream, [*stream], lambda: frames.metric_frame([], q.dimension, q.tz))
 
     def peak_viewers(self, q: PeakQuery) -> Result:
+        """Peak concurrent viewers per content and minute, hour, day or month.
+
+        v1.0.3 knows minutes and hours only: when the API refuses `day` or `month`, the hourly
+        peaks of the same range are rolled up (a day's peak is its highest hour, in the query's
+        zone), and that is remembered for this account.
+        """
         _check(q, PeakQuery)
+        if q.granularity in self._rolled_up_peaks:
+            return self._peaks_from_hours(q)
+        try:
+            return self._peak_viewers(q)
+        except ApiError as error:
+            if (
+                q.granularity not in ROLLED_UP_PEAKS
+                or error.status != 400
+                or error.parameter != "granularity"
+            ):
+                raise
+        logger.info("The API refused granularity %s; rolling up hourly peaks", q.granularity)
+        self._rolled_up_peaks.add(q.granularity)
+        return self._peaks_from_hours(q)
+
+    def _peak_viewers(self, q: PeakQuery) -> Result:
         stream = self._stream(q, lambda body: parse_page(body, "peak", q.tz))
         return _result(stream, [*stream], lambda: frames.peak_frame([], q.tz))
+
+    def _peaks_from_hours(self, q: PeakQuery) -> Result:
+        hourly = self._peak_viewers(replace(q, granularity=PeakGranularity.HOUR))
+        unit = ROLLED_UP_PEAKS[q.granularity]
+        return replace(hourly, frame=frames.peaks_rolled_up(hourly.frame, unit, q.tz))
 
     def viewer_seconds(self, q: ViewerSecondsQuery) -> Result:
         """Seconds watched per content and bucket (current API only; v1.0.3 answers 404)."""
@@ -249,14 +324,133 @@ class AnalyticsClient:
         """The viewers page by page (one row per viewer; segments are left out)."""
         _check(q, ViewersQuery)
         return self._stream(
-            q, lambda body: _viewers_only(parse_page(body, "viewer", q.tz)), on_progress
+            q,
+            lambda body: _viewers_only(parse_page(body, "viewer", q.tz)),
+            on_progress,
+            dedupe=RepeatedRows("viewer_identifier"),
         )
 
     def _viewer_pages(
         self, q: ViewersQuery, on_progress: OnProgress | None
     ) -> PageStream[tuple[pd.DataFrame, pd.DataFrame]]:
         _check(q, ViewersQuery)
-        return self._stream(q, lambda body: parse_page(body, "viewer", q.tz), on_progress)
+        return self._stream(
+            q, lambda body: parse_page(body, "viewer", q.tz), on_progress, dedupe=RepeatedViewers()
+        )
+
+    # --- the Channel API: titles -----------------------------------------------------------
+
+    def catalogue(self, *, refresh: bool = False) -> Catalogue:
+        """The account's channels and videos with their titles, lengths and creation dates,
+        from IBM's Channel API (see catalogue.py).
+
+        Kept for settings.catalogue_ttl (in this client and in the HTTP cache, so other
+        processes and restarts share it); an unavailable one for settings.cache_recent_ttl, so
+        a passing failure is retried soon. `refresh=True` asks the Channel API again, past both
+        caches. Concurrent callers share one fetch. Never raises for what the API does: when
+        the Channel API refuses the credentials or fails, the Catalogue is empty and its
+        `unavailable_reason` says why.
+        """
+        with self._catalogue_lock:
+            kept = self._catalogue
+            if kept is not None and not refresh:
+                catalogue, at = kept
+                ttl = self.settings.catalogue_ttl
+                if not catalogue.available:
+                    ttl = min(ttl, self.settings.cache_recent_ttl)
+                if time.monotonic() - at < ttl:
+                    return catalogue
+            catalogue = self._fetch_catalogue(refresh)
+            self._catalogue = (catalogue, time.monotonic())
+            return catalogue
+
+    def content_details(self, content_type: str, content_id: int | str) -> Content | None:
+        """One channel (`live`) or video (`recorded`) from the Channel API's details endpoint,
+        for an id the catalogue does not list; None when the API does not know it. Raises
+        ApiError when the Channel API refuses or fails."""
+        if not self.settings.client_id:
+            return None
+        return fetch_content(self._channel_api_get, content_type, content_id)
+
+    def _fetch_catalogue(self, refresh: bool) -> Catalogue:
+        if not self.settings.client_id:
+            return Catalogue.unavailable(
+                "Titles are missing: the Channel API needs IBM_VIDEO_CLIENT_ID and "
+                "IBM_VIDEO_CLIENT_SECRET (IBM_VIDEO_ANALYTICS_TOKEN is for the Analytics API only)"
+            )
+
+        def get(path: str, params: dict[str, str]) -> FetchedJson:
+            return self._channel_api_get(path, params, refresh=refresh)
+
+        width = min(8, self.settings.concurrency * 2)
+        return fetch_catalogue(get, concurrency=width, secrets=lambda: self.secrets)
+
+    def _channel_token_provider(self) -> TokenProvider:
+        """Ordinary access tokens (no token_type=jwt), sent the way that worked for the JWTs."""
+        with _CHANNEL_TOKENS_LOCK:
+            if self._channel_tokens is None:
+                method = self._tokens.client_auth_method
+                settings = self.settings
+                if method != settings.client_auth_method:
+                    settings = settings.with_changes(client_auth_method=method)
+                self._channel_tokens = TokenProvider(settings, post=self._post_token, jwt=False)
+            return self._channel_tokens
+
+    def _channel_api_get(
+        self, path: str, params: dict[str, str], *, refresh: bool = False
+    ) -> FetchedJson:
+        """A 200 answer of the Channel API (a Bearer token), fresh from the HTTP cache for
+        catalogue_ttl unless `refresh`; when the API fails, a stale one if kept."""
+        url = urljoin(self.settings.channel_api_url, path)
+        expire_after = int(self.settings.catalogue_ttl)
+        cached, cache = (None, self._cache) if refresh else self._fresh(url, params, expire_after)
+        if cached is not None:
+            return _json_answer(_fetched(cached, cached.content))
+        try:
+            try:
+                fetched = self._channel_api_upstream(url, params, expire_after, cache, refresh)
+            except CACHE_ERRORS as exc:
+                self._cache_failed(exc)
+                cache = None
+                fetched = self._channel_api_upstream(url, params, expire_after, None, refresh)
+        except ApiUnavailableError:
+            if cache is None:
+                raise
+            try:
+                stale = stale_response(cache, url, params, self.settings.cache_stale_ttl)
+            except CACHE_ERRORS:
+                stale = None
+            if stale is None:
+                raise
+            logger.warning("The Channel API failed; serving its cached answer")
+            fetched = _fetched(stale, stale.content, stale=True)
+        return _json_answer(fetched)
+
+    def _channel_api_upstream(
+        self,
+        url: str,
+        params: dict[str, str],
+        expire_after: int,
+        cache: Any | None,
+        refresh: bool,
+    ) -> Fetched:
+        session = cache if cache is not None else self._http
+        extra: dict[str, Any] = {"stream": True}
+        if cache is not None:
+            extra = {"expire_after": expire_after, "force_refresh": refresh}
+        tokens = self._channel_token_provider()
+        reauthenticated = False
+        while True:
+            token = tokens.get()
+            headers = {"Authorization": f"Bearer {token}"}
+            response = self._send(session, "GET", url, params=params, headers=headers, **extra)
+            if response.status_code == 200:
+                return _fetched(response, response.content)
+            if response.status_code == 401 and not reauthenticated and tokens.invalidate(token):
+                logger.info("The Channel API answered 401; fetching a new access token")
+                reauthenticated = True
+                continue
+            raise api_error_from_body(response.status_code, response.content, self.secrets)
 
     # --- pagination ------------------------------------------------------------------------
 
@@ -272,9 +466,14 @@ class AnalyticsClient:
         expire_after = expiry_seconds(q.time_range, self.settings)
         url = urljoin(self.settings.api_url, q.path)
         params = q.params()
+        watch = _WATCH.get()  # the caller's, also in the threads that fetch pages ahead
 
         def fetch(number: int) -> ListPage[T]:
-            return self._fetch_page(url, params, number, limit, expire_after, parse)
+            token = _WATCH.set(watch)
+            try:
+                return self._fetch_page(url, params, number, limit, expire_after, parse)
+            finally:
+                _WATCH.reset(token)
 
         return PageStream(fetch, limit, self.settings.concurrency, on_progress, dedupe=dedupe)
 
@@ -304,30 +503,36 @@ class AnalyticsClient:
 
     # --- HTTP ------------------------------------------------------------------------------
 
+    def _fresh(
+        self, url: str, params: dict[str, str], expire_after: int
+    ) -> tuple[requests.Response | None, Any]:
+        """The HTTP cache's fresh 200 answer to the request (None without one), and the cache
+        to go on with (None when it failed: it is bypassed, reported once)."""
+        cache = self._cache
+        if cache is None:
+            return None, None
+        try:
+            cached = cache.get(
+                url,
+                params=params,
+                only_if_cached=True,
+                expire_after=expire_after,
+                timeout=self._timeout,
+            )
+        except CACHE_ERRORS as exc:
+            self._cache_failed(exc)
+            return None, None
+        return (cached if cached.status_code == 200 else None), cache
+
     def _get(self, url: str, params: dict[str, str], expire_after: int) -> Fetched:
         """A 200 answer, from the cache when fresh; when the API fails, a stale one.
 
         A failing cache backend (Redis down, SQLite locked) degrades to uncached requests.
         """
-        cache = self._cache
-        if cache is not None:
-            try:
-                cached = cache.get(
-                    url,
-                    params=params,
-                    only_if_cached=True,
-                    expire_after=expire_after,
-                    timeout=self._timeout,
-                )
-            except CACHE_ERRORS as exc:
-                self._cache_failed(exc)
-                cache = None
-            else:
-                if cached.status_code == 200:
-                    logger.debug(
-                        "GET %s page %s: fresh in cache", urlsplit(url).path, params["_page"]
-                    )
-                    return _fetched(cached, cached.content)
+        cached, cache = self._fresh(url, params, expire_after)
+        if cached is not None:
+            logger.debug("GET %s page %s: fresh in cache", urlsplit(url).path, params["_page"])
+            return _fetched(cached, cached.content)
         try:
             try:
                 return self._get_upstream(url, params, expire_after, cache)
@@ -394,9 +599,12 @@ class AnalyticsClient:
         )
 
     def _wait_for_rate_limit(self) -> None:
-        """Take this request's turn in the account's rate limit (see rate_limit.py)."""
+        """Take this request's turn in the account's rate limit (see rate_limit.py); a watch
+        set with `watching_requests` does the waiting."""
+        watch = _WATCH.get()
+        sleep = time.sleep if watch is None else watch.wait
         try:
-            self._rate_limit.wait_turn(time.time, time.sleep, self.settings.rate_limit_wait)
+            self._rate_limit.wait_turn(time.time, sleep, self.settings.rate_limit_wait)
         except RateLimitExceeded as exc:
             raise ApiUnavailableError(
                 429,
@@ -430,9 +638,14 @@ class AnalyticsClient:
         """
         deadline = time.monotonic() + self.settings.retry_seconds
         path = urlsplit(url).path
+        watch = _WATCH.get() if method == "GET" else None  # token requests serve everyone
         attempt = 0
+        after_429 = False  # the same request, sent again when the rate limit allows
         while True:
             attempt += 1
+            if watch is not None and not after_429:
+                watch.before_request()
+            after_429 = False
             self._wait_for_rate_limit()
             started = time.monotonic()
             try:
@@ -486,6 +699,7 @@ class AnalyticsClient:
                 )
                 response.close()
                 self._rate_limit.block(time.time() + delay)  # the wait: at the next turn
+                after_429 = True
                 continue
             if attempt >= MAX_ATTEMPTS or time.monotonic() + delay > deadline:
                 logger.warning(
@@ -503,8 +717,12 @@ class AnalyticsClient:
             time.sleep(delay)
 
 
+_CHANNEL_TOKENS_LOCK = threading.Lock()  # creates a client's Channel API token provider once
+
 # The two names of "by country": `country` in the current API, `location` in v1.0.3.
 PLACE_DIMENSIONS = {Dimension.COUNTRY: Dimension.LOCATION, Dimension.LOCATION: Dimension.COUNTRY}
+# Peak buckets v1.0.3 lacks, and the calendar unit that rolls hourly peaks up into them.
+ROLLED_UP_PEAKS = {PeakGranularity.DAY: "D", PeakGranularity.MONTH: "M"}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -593,6 +811,10 @@ def _fetched(response: requests.Response, body: bytes, *, stale: bool = False) -
         from_cache=bool(getattr(response, "from_cache", False)),
         stale=stale,
     )
+
+
+def _json_answer(fetched: Fetched) -> FetchedJson:
+    return FetchedJson(fetched.body, fetched.created_at, fetched.from_cache, fetched.stale)
 
 
 def _viewers_only(page: ParsedPage) -> ParsedPage:

@@ -307,6 +307,27 @@ def peak_frame(records: Sequence[dict[str, Any]], tz: str) -> pd.DataFrame:
     return _frame(records, PEAK_COLUMNS, "peak", tz)
 
 
+def peaks_rolled_up(hourly: pd.DataFrame, unit: str, tz: str) -> pd.DataFrame:
+    """Peak series per content and calendar day ("D") or month ("M") in `tz`, from hourly
+    peaks: each bucket's highest hour, stamped at the bucket's local midnight."""
+    if hourly.empty:
+        return hourly
+    wall = hourly["time"].dt.tz_convert(tz).dt.tz_localize(None)
+    start = wall.dt.normalize() if unit == "D" else wall.dt.to_period("M").dt.to_timestamp()
+    # A zone whose clocks change at midnight has no (or two) midnights that day: take the
+    # first instant of the day that exists.
+    bucket = start.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    rolled = (
+        hourly.assign(time=bucket.astype(time_dtype(tz)))
+        .groupby(["content_type", "content_id", "time"], dropna=False, sort=False)["value"]
+        .max()
+        .reset_index()
+        .sort_values(["time", "content_type", "content_id"], kind="stable", ignore_index=True)
+    )
+    rolled.attrs = dict(hourly.attrs)
+    return rolled[list(hourly.columns)]
+
+
 def summary_frame(records: Sequence[dict[str, Any]], tz: str, *, timed: bool) -> pd.DataFrame:
     """content_type, content_id, [time,] value of PeakSummary (timed) / ViewerSecondSummary;
     `media_id` and `timestamp` are read as `content_id` and `time`."""

@@ -176,22 +176,24 @@ class PageStream(Iterator[T]):
         return page
 
 
-class RepeatedViews:
-    """Drops /views rows already delivered: offset paging over live data can send a row again
-    on the next page when rows were added meanwhile. Keeps the `view_id`s (the documented unique
-    segment id) of the last REMEMBERED_PAGES pages only, so memory stays bounded on big exports;
-    Arrow's hash lookup costs ~2 ms per 10,000-row page.
+class RepeatedRows:
+    """Drops rows already delivered: offset paging over live data can send a row again on the
+    next page when rows were added meanwhile. Keeps the `key`s (a documented unique id:
+    `view_id` of /views, `viewer_identifier` of /viewers) of the last REMEMBERED_PAGES pages
+    only, so memory stays bounded on big exports; Arrow's hash lookup costs ~2 ms per
+    10,000-row page.
     """
 
     REMEMBERED_PAGES = 2
 
-    def __init__(self) -> None:
+    def __init__(self, key: str) -> None:
+        self.key = key
         self._recent: deque[pa.Array] = deque(maxlen=self.REMEMBERED_PAGES)
 
     def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if "view_id" not in frame.columns or frame.empty:
+        if self.key not in frame.columns or frame.empty:
             return frame
-        values = pa.array(frame["view_id"], from_pandas=True)
+        values = pa.array(frame[self.key], from_pandas=True)
         recent = list(self._recent)
         self._recent.append(values)
         if not recent:
@@ -202,3 +204,29 @@ class RepeatedViews:
             return frame
         keep = pc.invert(repeated).to_numpy(zero_copy_only=False)
         return frame[keep].reset_index(drop=True)
+
+
+class RepeatedViews(RepeatedRows):
+    """/views rows already delivered (by `view_id`)."""
+
+    def __init__(self) -> None:
+        super().__init__("view_id")
+
+
+class RepeatedViewers:
+    """/viewers pages (viewers, their segments): a viewer already delivered is dropped with
+    the segments that came with it this time."""
+
+    def __init__(self) -> None:
+        self._viewers = RepeatedRows("viewer_identifier")
+
+    def __call__(
+        self, page: tuple[pd.DataFrame, pd.DataFrame]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        viewers, segments = page
+        kept = self._viewers(viewers)
+        if len(kept) == len(viewers):
+            return page
+        identifier = segments["viewer_identifier"]
+        own = identifier.isna() | identifier.isin(kept["viewer_identifier"].dropna())
+        return kept, segments[own.to_numpy(dtype=bool)].reset_index(drop=True)

@@ -127,6 +127,7 @@ class RateLimit:
         """Wait until this request may go; returns the seconds waited.
 
         Raises RateLimitExceeded (without waiting) when the wait would pass `max_wait`.
+        `sleep` may raise to give up waiting (a page that is gone): no request is counted then.
         """
         now = clock()
         with self._lock:
@@ -144,6 +145,10 @@ class RateLimit:
             for listener in listeners:
                 listener(wait)
             sleep(wait)
+        except BaseException:  # the caller gave up waiting (its page is gone): no request
+            with self._lock:
+                self._in_flight = max(0, self._in_flight - 1)
+            raise
         finally:
             with self._lock:
                 del self._waits[turn]

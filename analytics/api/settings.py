@@ -17,6 +17,7 @@ from .errors import basic_credentials
 
 DEFAULT_API_URL = "https://analytics-api.video.ibm.com/v1/"
 DEFAULT_TOKEN_URL = "https://video.ibm.com/oauth2/token"  # noqa: S105 (a URL)
+DEFAULT_CHANNEL_API_URL = "https://api.video.ibm.com/"  # titles, channels, lengths
 
 ClientAuthMethod = Literal["auto", "basic", "form"]
 CLIENT_AUTH_METHODS = ("auto", "basic", "form")
@@ -29,6 +30,8 @@ ENV_NAMES: dict[str, str] = {
     "ANALYTICS_API_URL": "api_url",
     "IBM_VIDEO_TOKEN_URL": "token_url",
     "IBM_VIDEO_TOKEN_AUTH": "client_auth_method",
+    "IBM_VIDEO_CHANNEL_API_URL": "channel_api_url",
+    "ANALYTICS_CATALOGUE_TTL": "catalogue_ttl",
     "ANALYTICS_CACHE_DIR": "cache_dir",
     "ANALYTICS_CACHE_NAMESPACE": "cache_namespace",
     "ANALYTICS_CACHE_REDIS_URL": "cache_redis_url",
@@ -42,7 +45,7 @@ ENV_NAMES: dict[str, str] = {
     "ANALYTICS_API_CONCURRENCY": "concurrency",
     "ANALYTICS_API_RATE_LIMIT_WAIT": "rate_limit_wait",
 }
-DURATION_FIELDS = frozenset({"rate_limit_wait"})
+DURATION_FIELDS = frozenset({"rate_limit_wait", "catalogue_ttl"})
 SECRET_FIELDS = ("client_secret", "token")
 
 
@@ -91,6 +94,9 @@ class ApiSettings:
     concurrency: int = 4  # pages fetched at once for one query
     rate_limit_wait: float = 300.0  # longest wait for the API's rate limit before failing
     page_limit: int = 10_000  # _limit for list endpoints (the API's maximum)
+    # The Channel API (titles of channels and videos), and how long its catalogue is kept.
+    channel_api_url: str = DEFAULT_CHANNEL_API_URL
+    catalogue_ttl: float = 6 * 3600.0
 
     def __post_init__(self) -> None:
         _set = object.__setattr__
@@ -104,6 +110,11 @@ class ApiSettings:
             )
         _set(self, "api_url", _with_trailing_slash(self.api_url, "ANALYTICS_API_URL"))
         _with_trailing_slash(self.token_url, "IBM_VIDEO_TOKEN_URL")
+        _set(
+            self,
+            "channel_api_url",
+            _with_trailing_slash(self.channel_api_url, "IBM_VIDEO_CHANNEL_API_URL"),
+        )
         if self.client_auth_method not in CLIENT_AUTH_METHODS:
             raise ValueError(
                 "IBM_VIDEO_TOKEN_AUTH: expected 'form' or 'basic' or 'auto', "
@@ -122,6 +133,7 @@ class ApiSettings:
             "cache_stale_ttl",
             "retry_seconds",
             "rate_limit_wait",
+            "catalogue_ttl",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must not be negative")

@@ -24,6 +24,7 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
 from analytics.config import ConfigSource
+from analytics.dashboard.log_redaction import hide_values, url_password
 from analytics.dashboard.text import plain
 from analytics.dashboard.users import (
     DEFAULT_USERS_FILE,
@@ -484,12 +485,26 @@ class Session:
 
 # Session state that belongs to the signed-in user (searches, prepared exports, the calls log,
 # viewer picks): forgotten at logout, so the next user of the tab starts clean. The sidebar
-# filters and page choices (`filter_`, `url_`) are the link's and stay.
+# filters and page choices (`filter_`, `url_`) are the link's: see forget_link_widgets.
 USER_STATE_PREFIXES = ("viewer_lookup_", "viewer-choice:", "views_export_", "service_query_log")
+LINK_WIDGET_PREFIXES = ("filter_", "url_")
 
 
 def forget_user_state() -> None:
-    for key in [key for key in st.session_state if str(key).startswith(USER_STATE_PREFIXES)]:
+    _forget(USER_STATE_PREFIXES)
+
+
+def forget_link_widgets() -> None:
+    """Signed out, the filter and page-choice widgets are not drawn, and Streamlit drops their
+    values while their keys may linger: the first signed-in run then drew them at their
+    defaults and wrote those into the URL (a link's filters were lost by signing in again).
+    Without the keys, that run seeds them from the URL again, which the login page keeps.
+    """
+    _forget(LINK_WIDGET_PREFIXES)
+
+
+def _forget(prefixes: tuple[str, ...]) -> None:
+    for key in [key for key in st.session_state if str(key).startswith(prefixes)]:
         del st.session_state[key]
 
 
@@ -526,11 +541,14 @@ def login_gate(
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
         cookie_key = _process_cookie_key()
+    hide_values([cookie_key, url_password(settings.redis_url)])  # never in a log line
 
     signed_in = st.session_state.get("authentication_status") and users.get(
         st.session_state.get("username") or ""
     )
     if not signed_in:
+        forget_link_widgets()  # signing in takes the filters from the link again
+
         # Resolve the page before anything renders a component (the authenticator's cookie
         # manager is one): a component's first value triggers a rerun, and a rerun sent before
         # the browser knows its page lands on the default page instead of the deep link.

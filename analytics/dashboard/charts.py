@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -164,25 +165,47 @@ def category_bars(
 
 
 def choropleth(table: pd.DataFrame, *, value_label: str, height: int = 420) -> go.Figure:
-    """A world map shaded by value; `table` has `iso_alpha3`, `label` and `value`."""
+    """A world map shaded by value; `table` has `iso_alpha3`, `label` and `value`.
+
+    Audiences are skewed (one country often has more views than the rest together), so the
+    shade follows log10 of the value: a linear scale paints one country dark and the rest
+    white. The colour bar is a thin strip under the map, labelled in real numbers.
+    """
     located = table.dropna(subset=["iso_alpha3"])
+    values = located["value"].astype("float64")
+    shade = np.log10(values.clip(lower=1))
+    ticks = log_ticks(float(values.max()) if len(values) else 1.0)
     figure = go.Figure(
         go.Choropleth(
             locations=located["iso_alpha3"],
             locationmode="ISO-3",
-            z=located["value"],
+            z=shade,
+            zmin=0,
+            zmax=max(float(shade.max()) if len(shade) else 0.0, 1.0),
+            customdata=values,
             text=located["label"].map(hover_safe),
             colorscale="Blues",
             marker_line_color="white",
             marker_line_width=0.5,
-            colorbar=dict(title=dict(text=value_label), tickformat=",d"),
-            hovertemplate="%{text}: %{z:,}<extra></extra>",
+            colorbar=dict(
+                title=dict(text=f"{value_label} (log scale)", side="top"),
+                orientation="h",
+                thickness=10,
+                len=0.5,
+                x=0.5,
+                xanchor="center",
+                y=-0.02,
+                yanchor="top",
+                tickvals=[np.log10(tick) for tick in ticks],
+                ticktext=[f"{tick:,}" for tick in ticks],
+            ),
+            hovertemplate="%{text}: %{customdata:,}<extra></extra>",
         )
     )
     _style(figure, x_title=None, y_title=None, height=height)
     figure.update_layout(
         hovermode="closest",
-        margin=dict(l=0, r=0, t=8, b=0),
+        margin=dict(l=0, r=0, t=8, b=48),
         geo=dict(
             showframe=False,
             showcoastlines=False,
@@ -194,6 +217,14 @@ def choropleth(table: pd.DataFrame, *, value_label: str, height: int = 420) -> g
         ),
     )
     return figure
+
+
+def log_ticks(largest: float) -> list[int]:
+    """1, 10, 100, ... up to the largest value (at least 1 and 10)."""
+    ticks = [1]
+    while ticks[-1] < largest or len(ticks) < 2:
+        ticks.append(ticks[-1] * 10)
+    return ticks
 
 
 def peak_lines(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import streamlit as st
 
-from analytics.api import AnalyticsClient, ApiSettings
+from analytics.api import AnalyticsClient, ApiSettings, Catalogue
 from analytics.config import ConfigSource
+from analytics.dashboard.log_redaction import hide_secrets_of, hide_values, url_password
 from analytics.wiring import open_client
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,11 @@ def secrets_or_none() -> Mapping[str, Any] | None:
 
 
 def api_settings() -> ApiSettings:
-    """API settings from the environment and secrets.toml; ValueError naming a bad one."""
-    return ApiSettings.from_env(secrets=secrets_or_none())
+    """API settings from the environment and secrets.toml; ValueError naming a bad one.
+    Their secrets are never logged from then on."""
+    settings = ApiSettings.from_env(secrets=secrets_or_none())
+    hide_values([*settings.secrets, url_password(settings.cache_redis_url)])
+    return settings
 
 
 def settings_or_stop() -> ApiSettings:
@@ -55,7 +60,9 @@ def get_client() -> AnalyticsClient:
         settings = settings.with_changes(
             concurrency=max(settings.concurrency, DASHBOARD_CONCURRENCY)
         )
-    return open_client(settings)
+    client = open_client(settings)
+    hide_secrets_of(client)  # the access tokens it fetches too
+    return client
 
 
 def client_or_stop() -> AnalyticsClient:
@@ -73,3 +80,14 @@ def client_or_stop() -> AnalyticsClient:
         )
     st.stop()
     raise AssertionError("unreachable")
+
+
+# Reads the catalogue of titles beside a run's API calls (the client keeps it for hours and
+# shares one fetch among concurrent callers, so a warm lookup costs nothing).
+_CATALOGUE_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="catalogue")
+
+
+def catalogue_in_background(client: AnalyticsClient) -> Future[Catalogue]:
+    """The account's catalogue of titles, fetched while the page asks for its numbers: a cold
+    catalogue (dozens of Channel API pages on a big account) then adds no time of its own."""
+    return _CATALOGUE_READER.submit(client.catalogue)

@@ -7,14 +7,15 @@ never from anywhere else.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
 import streamlit as st
 
-from analytics.api import AnalyticsClient
+from analytics.api import AnalyticsClient, Catalogue
 from analytics.dashboard.filters import ReportFilters
-from analytics.dashboard.periods import Period
+from analytics.dashboard.periods import Period, compare_label
 from analytics.dashboard.users import UserRecord
 
 _CONTEXT = "dashboard_context"
@@ -29,6 +30,7 @@ class PageContext:
     period: Period | None  # None when the custom range is unusable (the sidebar says why)
     client: AnalyticsClient
     now: datetime
+    titles: Future[Catalogue] | None = None  # the catalogue, being read beside the page's calls
 
     @property
     def tz(self) -> str:
@@ -39,6 +41,22 @@ class PageContext:
         if self.period is None or not self.filters.compare:
             return None
         return self.period.previous()
+
+    def catalogue(self) -> Catalogue:
+        """The account's channels and videos with their titles (the client keeps it for hours;
+        empty, with the reason, when the Channel API cannot be used)."""
+        return self.titles.result() if self.titles is not None else self.client.catalogue()
+
+    @property
+    def compare_label(self) -> str:
+        """How KPI tiles name the comparison: "vs last week", "vs same period last year"."""
+        return compare_label(self.filters.preset, self.filters.comparison)
+
+
+def current_compare_label() -> str | None:
+    """This run's comparison words, or None outside a page run (no context set)."""
+    context: PageContext | None = st.session_state.get(_CONTEXT)
+    return context.compare_label if context is not None else None
 
 
 def set_page_context(context: PageContext) -> None:

@@ -8,21 +8,28 @@ session's first run and writes the current choice back to the URL on every run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import streamlit as st
 
+from analytics.api import Catalogue
 from analytics.api.queries import ContentType
+from analytics.config import ConfigSource
+from analytics.dashboard.connection import secrets_or_none
 from analytics.dashboard.periods import (
     EARLIEST_DATE,
     LATEST_DATE,
+    MONDAY,
+    Comparison,
     Period,
     Preset,
     check_date_bounds,
     resolve_period,
     timezone_names,
+    week_start_from,
     zone,
 )
 from analytics.dashboard.text import plain
@@ -59,7 +66,13 @@ class ReportFilters:
     custom_end: datetime | None = None
     content_type: ContentType | None = None
     content_ids: tuple[int, ...] = ()
-    compare: bool = True
+    comparison: Comparison = Comparison.PREVIOUS
+    week_start: int = MONDAY  # a deployment setting (DASHBOARD_WEEK_START), not in the URL
+
+    @property
+    def compare(self) -> bool:
+        """Whether there is a comparison at all."""
+        return self.comparison is not Comparison.OFF
 
     def period(self, now: datetime | None = None) -> Period:
         return resolve_period(
@@ -68,6 +81,8 @@ class ReportFilters:
             now=now,
             custom_start=self.custom_start,
             custom_end=self.custom_end,
+            comparison=self.comparison,
+            week_start=self.week_start,
         )
 
 
@@ -115,8 +130,25 @@ def parse_url_time(text: str) -> datetime:
     raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)")
 
 
+def parse_comparison(text: str) -> Comparison:
+    """previous, year or off; the old on/off words (compare=0, compare=on) still work."""
+    word = text.strip().lower()
+    if word in ("0", "false", "no"):
+        return Comparison.OFF
+    if word in ("1", "true", "yes", "on"):
+        return Comparison.PREVIOUS
+    try:
+        return Comparison(word)
+    except ValueError:
+        choices = ", ".join(c.value for c in Comparison)
+        raise ValueError(f"use one of: {choices}") from None
+
+
 def filters_from_params(
-    params: Mapping[str, str | Sequence[str]], default_tz: str, now: datetime | None = None
+    params: Mapping[str, str | Sequence[str]],
+    default_tz: str,
+    now: datetime | None = None,
+    week_start: int = MONDAY,
 ) -> ParsedParams:
     """Filters from URL parameters; an unusable parameter falls back to its default, with a note."""
     problems: list[str] = []
@@ -171,9 +203,12 @@ def filters_from_params(
             except ValueError as error:
                 problems.append(f"Ignored the content ids in the link: {error}")
 
-    compare = True
+    comparison = Comparison.PREVIOUS
     if get[COMPARE]:
-        compare = get[COMPARE].lower() not in ("0", "false", "off", "no")
+        try:
+            comparison = parse_comparison(get[COMPARE])
+        except ValueError as error:
+            problems.append(f"Ignored compare={get[COMPARE]!r} in the link; {error}")
 
     filters = ReportFilters(
         tz=tz,
@@ -182,7 +217,8 @@ def filters_from_params(
         custom_end=custom_end,
         content_type=content_type,
         content_ids=content_ids,
-        compare=compare,
+        comparison=comparison,
+        week_start=week_start,
     )
     return ParsedParams(filters, problems)
 
@@ -197,14 +233,17 @@ def filters_to_params(filters: ReportFilters) -> dict[str, str]:
         params[CONTENT_TYPE] = filters.content_type.value
         if filters.content_ids:
             params[CONTENT_IDS] = ",".join(map(str, filters.content_ids))
-    if not filters.compare:
-        params[COMPARE] = "off"
+    if filters.comparison is not Comparison.PREVIOUS:
+        params[COMPARE] = filters.comparison.value
     return params
 
 
 # --- Streamlit ---------------------------------------------------------------------------------
 
 _KEY = "filter_"  # session-state key prefix of the sidebar widgets
+_APPLIED = _KEY + "custom"  # the custom range in use: (start, end) wall-clock, end exclusive
+_SHOWN = _KEY + "shown"  # the period of the last run, to start a custom range from
+_FORM_ERROR = _KEY + "custom_error"
 
 
 def browser_timezone() -> str:
@@ -217,53 +256,125 @@ def browser_timezone() -> str:
     return name  # type: ignore[return-value]
 
 
-def _seed_widgets(parsed: ParsedParams, now: datetime) -> None:
+def week_start_setting() -> tuple[int, str | None]:
+    """DASHBOARD_WEEK_START (environment or secrets.toml), and a message when it is unusable."""
+    try:
+        return week_start_from(ConfigSource(secrets=secrets_or_none())), None
+    except ValueError as error:
+        return MONDAY, f"{error}; weeks start on Monday."
+
+
+def _seed_widgets(parsed: ParsedParams) -> None:
     filters = parsed.filters
     state = st.session_state
     state[_KEY + RANGE] = filters.preset
     state[_KEY + TZ] = filters.tz
     state[_KEY + CONTENT_TYPE] = filters.content_type.value if filters.content_type else ALL_CONTENT
     state[_KEY + CONTENT_IDS] = ",".join(map(str, filters.content_ids))
-    state[_KEY + COMPARE] = filters.compare
-    local_now = now.astimezone(zone(filters.tz)).replace(tzinfo=None)
-    today = datetime.combine(local_now.date(), time(0))
-    state[_KEY + START] = filters.custom_start or today - timedelta(days=7)
-    state[_KEY + END] = filters.custom_end or today
+    state[_KEY + COMPARE] = filters.comparison
+    if filters.custom_start and filters.custom_end:
+        _set_custom_range(filters.custom_start, filters.custom_end)
 
 
-def sidebar_filters(now: datetime | None = None) -> tuple[ReportFilters, Period | None]:
+def _set_custom_range(start: datetime, end: datetime) -> None:
+    """Use [start, end) as the custom range and show its days in the date boxes."""
+    state = st.session_state
+    state[_APPLIED] = (start, end)
+    state[_KEY + START] = start.date()
+    state[_KEY + END] = last_day_of(end)
+    state.pop(_FORM_ERROR, None)
+
+
+def last_day_of(end: datetime) -> date:
+    """The last day an exclusive end includes (midnight of 8 Nov -> 7 Nov; 8 Nov 12:00 -> 8 Nov)."""
+    return (end - timedelta(microseconds=1)).date()
+
+
+def whole_days(first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of `first` to the end of `last` (inclusive), as [start, end)."""
+    return datetime.combine(first, time(0)), datetime.combine(last + timedelta(days=1), time(0))
+
+
+def _on_range_change() -> None:
+    """Switching to "Custom range" starts from the days shown until now."""
+    state = st.session_state
+    if state.get(_KEY + RANGE) is Preset.CUSTOM and _SHOWN in state:
+        first, last = state[_SHOWN]
+        _set_custom_range(*whole_days(first, last))
+
+
+def _apply_custom_range() -> None:
+    """The form's Apply: both dates at once, the end date included."""
+    state = st.session_state
+    first, last = state.get(_KEY + START), state.get(_KEY + END)
+    if first is None or last is None:
+        state[_FORM_ERROR] = "Choose both a start and an end date."
+    elif first > last:
+        state[_FORM_ERROR] = "The start date must not be after the end date."
+    else:
+        _set_custom_range(*whole_days(first, last))
+
+
+def _custom_range_form(sidebar: Any) -> tuple[datetime | None, datetime | None]:
+    """Dates only, applied together: editing one date does not run a query."""
+    state = st.session_state
+    if _APPLIED not in state:  # e.g. "custom" chosen before any period was shown
+        local_now = datetime.now(zone(state.get(_KEY + TZ) or "UTC"))
+        today = datetime.combine(local_now.date(), time(0))
+        _set_custom_range(today - timedelta(days=7), today)
+    start, end = state[_APPLIED]
+    for key, day in ((_KEY + START, start.date()), (_KEY + END, last_day_of(end))):
+        if key not in state:  # the boxes were not shown in the last run
+            state[key] = day
+    bounds = {"min_value": EARLIEST_DATE, "max_value": LATEST_DATE - timedelta(days=1)}
+    with sidebar.form(_KEY + "custom_form", border=False):
+        st.date_input("From", key=_KEY + START, format="YYYY-MM-DD", **bounds)
+        st.date_input(
+            "To (inclusive)",
+            key=_KEY + END,
+            format="YYYY-MM-DD",
+            help="The range includes this whole day.",
+            **bounds,
+        )
+        st.form_submit_button("Apply", key=_KEY + "apply", on_click=_apply_custom_range)
+    if state.get(_FORM_ERROR):
+        sidebar.error(f"{state[_FORM_ERROR]} The range was not changed.")
+    return start, end
+
+
+def sidebar_filters(
+    now: datetime | None = None, titles: Future[Catalogue] | None = None
+) -> tuple[ReportFilters, Period | None]:
     """Draw the global filters in the sidebar; return the choice and its period.
 
     The period is None (with an st.error in the sidebar) when the custom range is unusable.
+    With `titles` (the catalogue, waited for only when a content type is chosen), contents are
+    picked by title (the URL still names them by id); without them, ids are typed.
     """
     now = now or datetime.now().astimezone()
+    week_start, week_problem = week_start_setting()
+    if week_problem:
+        st.sidebar.warning(plain(week_problem), icon=":material/settings:")
     if _KEY + RANGE not in st.session_state:  # a new session, or back from the login page
-        parsed = filters_from_params(st.query_params.to_dict(), browser_timezone(), now)
-        _seed_widgets(parsed, now)
+        parsed = filters_from_params(
+            st.query_params.to_dict(), browser_timezone(), now, week_start=week_start
+        )
+        _seed_widgets(parsed)
         for problem in parsed.problems:
             st.toast(plain(problem), icon=":material/link_off:", duration="long")
 
     sidebar = st.sidebar
     sidebar.header("Filters")
     preset = sidebar.selectbox(
-        "Date range", list(Preset), format_func=lambda p: p.label, key=_KEY + RANGE
+        "Date range",
+        list(Preset),
+        format_func=lambda p: p.label,
+        key=_KEY + RANGE,
+        on_change=_on_range_change,
     )
     custom_start = custom_end = None
     if preset is Preset.CUSTOM:
-        bounds = {
-            "min_value": datetime.combine(EARLIEST_DATE, time(0)),
-            "max_value": datetime.combine(LATEST_DATE, time(0)),
-        }
-        custom_start = sidebar.datetime_input(
-            "From", key=_KEY + START, format="YYYY-MM-DD", step=timedelta(hours=1), **bounds
-        )
-        custom_end = sidebar.datetime_input(
-            "To (exclusive)",
-            key=_KEY + END,
-            format="YYYY-MM-DD",
-            step=timedelta(hours=1),
-            **bounds,
-        )
+        custom_start, custom_end = _custom_range_form(sidebar)
     tz = sidebar.selectbox(
         "Timezone",
         timezone_names(),
@@ -279,21 +390,31 @@ def sidebar_filters(now: datetime | None = None) -> tuple[ReportFilters, Period 
     content_type = (
         ContentType(content_choice) if content_choice and content_choice != ALL_CONTENT else None
     )
-    ids_text = sidebar.text_input(
-        "Content ids",
-        key=_KEY + CONTENT_IDS,
-        placeholder="e.g. 1001, 1002" if content_type else "choose live or recorded first",
-        disabled=content_type is None,
-        help="Channel ids (live) or video ids (recorded), separated by commas. "
-        "The API filters by ids only within one content type.",
-    )
     content_ids: tuple[int, ...] = ()
-    if content_type is not None and ids_text.strip():
-        try:
-            content_ids = parse_content_ids(ids_text)
-        except ValueError as error:
-            sidebar.error(plain(str(error).capitalize()))
-    compare = sidebar.toggle("Compare with previous period", key=_KEY + COMPARE)
+    catalogue = titles.result() if content_type is not None and titles is not None else None
+    if content_type is not None and catalogue is not None and catalogue.available:
+        content_ids = _content_picker(sidebar, catalogue, content_type)
+    else:
+        ids_text = sidebar.text_input(
+            "Content ids",
+            key=_KEY + CONTENT_IDS,
+            placeholder="e.g. 1001, 1002" if content_type else "choose live or recorded first",
+            disabled=content_type is None,
+            help="Channel ids (live) or video ids (recorded), separated by commas. "
+            "The API filters by ids only within one content type.",
+        )
+        if content_type is not None and ids_text.strip():
+            try:
+                content_ids = parse_content_ids(ids_text)
+            except ValueError as error:
+                sidebar.error(plain(str(error).capitalize()))
+    comparison = sidebar.selectbox(
+        "Compare with",
+        list(Comparison),
+        format_func=lambda c: c.label,
+        key=_KEY + COMPARE,
+        help=COMPARISON_HELP,
+    )
 
     filters = ReportFilters(
         tz=tz,
@@ -302,7 +423,8 @@ def sidebar_filters(now: datetime | None = None) -> tuple[ReportFilters, Period 
         custom_end=custom_end,
         content_type=content_type,
         content_ids=content_ids,
-        compare=compare,
+        comparison=comparison,
+        week_start=week_start,
     )
     period: Period | None = None
     try:
@@ -310,11 +432,61 @@ def sidebar_filters(now: datetime | None = None) -> tuple[ReportFilters, Period 
     except ValueError as error:
         sidebar.error(plain(str(error).capitalize()))
     if period is not None:
+        st.session_state[_SHOWN] = (period.start.date(), period.last_day)
         sidebar.caption(f"{period.describe()} ({tz})")
-        if compare:
+        if filters.compare:
             sidebar.caption(f"Compared with {period.previous().describe()}")
     write_params(filters_to_params(filters), GLOBAL_PARAMS)
     return filters, period
+
+
+def _content_picker(
+    sidebar: Any, catalogue: Catalogue, content_type: ContentType
+) -> tuple[int, ...]:
+    """A searchable multi-select of the type's channels or videos by title. The ids typed or
+    linked so far stay chosen (an id the catalogue lacks too), and the choice is kept in the
+    ids' own state, so the URL, a link and the typed field agree."""
+    state = st.session_state
+    try:
+        chosen = list(parse_content_ids(state.get(_KEY + CONTENT_IDS, "") or ""))
+    except ValueError:
+        chosen = []
+    known = catalogue.titles(content_type)
+    options = sorted(known, key=lambda ident: (known[ident].casefold(), ident))
+    options += [ident for ident in chosen if ident not in known]
+    key = f"{_KEY}content_pick_{content_type.value}"
+    if state.get(key) != chosen:
+        state[key] = chosen
+    noun = "channels" if content_type is ContentType.LIVE else "videos"
+    picked = sidebar.multiselect(
+        "Channels" if content_type is ContentType.LIVE else "Videos",
+        options,
+        key=key,
+        format_func=lambda ident: _titled(known, ident),
+        placeholder=f"All {noun}",
+        max_selections=MAX_CONTENT_IDS,
+        help=f"Type to search the {noun} by title; none chosen means all of them.",
+        on_change=_keep_picked_ids,
+        args=(key,),
+    )
+    return tuple(int(ident) for ident in picked)
+
+
+def _keep_picked_ids(key: str) -> None:
+    st.session_state[_KEY + CONTENT_IDS] = ",".join(map(str, st.session_state[key]))
+
+
+def _titled(known: Mapping[int, str], ident: int) -> str:
+    title = known.get(ident)
+    return f"{title} ({ident})" if title else f"Id {ident} (not in the catalogue)"
+
+
+COMPARISON_HELP = (
+    "Previous period: weeks and day ranges are compared with as many days just before, ending "
+    "on the same weekday; calendar months, quarters and years with the one before. "
+    "Same period last year: 52 weeks earlier (so weekdays match), or the same dates for "
+    "calendar months, quarters and years."
+)
 
 
 def _content_label(choice: str) -> str:

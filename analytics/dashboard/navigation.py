@@ -28,6 +28,7 @@ PAGES = (
     PageSpec("app_pages/overview.py", "Overview", ":material/dashboard:", "overview"),
     PageSpec("app_pages/breakdowns.py", "Breakdowns", ":material/bar_chart:", "breakdowns"),
     PageSpec("app_pages/peak_viewers.py", "Peak viewers", ":material/groups:", "peak-viewers"),
+    PageSpec("app_pages/content.py", "Content", ":material/video_library:", "content"),
     PageSpec(
         "app_pages/viewer_lookup.py",
         "Viewer lookup",

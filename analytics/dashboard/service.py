@@ -12,17 +12,21 @@ its context (see context.PageContext), which app.py opens with `connection.clien
 
 from __future__ import annotations
 
+import inspect
 import logging
+import math
 import time
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
+from requests import RequestException
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.api import (
@@ -30,11 +34,17 @@ from analytics.api import (
     ApiError,
     MetricQuery,
     PeakQuery,
+    PeakSummaryQuery,
     Result,
+    ViewerSecondsQuery,
     ViewersQuery,
     ViewsQuery,
 )
+from analytics.api.client import watching_requests
+from analytics.api.errors import redact
 from analytics.dashboard.answer_cache import AnswerCache
+from analytics.dashboard.render_budget import MAX_REQUESTS_PER_RENDER as MAX_REQUESTS_PER_RENDER
+from analytics.dashboard.render_budget import BudgetExceeded, RenderRun
 from analytics.dashboard.request_slots import FairSlots, Superseded
 
 log = logging.getLogger(__name__)
@@ -42,8 +52,6 @@ log = logging.getLogger(__name__)
 CACHE_TTL_SECONDS = 600
 CACHE_MAX_ENTRIES = 2_000
 MAX_WORKERS = 16  # request slots of the process, shared fairly among the sessions
-# Upstream requests one page render may start (answers kept in the cache cost nothing).
-MAX_REQUESTS_PER_RENDER = 50
 QUERY_LOG = "service_query_log"  # session-state key: the calls of the latest runs (tests, debug)
 GENERIC_ERROR = "Something went wrong while loading this panel. The error has been logged."
 
@@ -77,6 +85,12 @@ class Outcome:
     result: Result | None = None
     error: str | None = None
     dashboard_cache: bool = False  # answered from this process's dashboard cache
+    status: int | None = None  # the API's HTTP status when it refused the call
+
+    @property
+    def unsupported(self) -> bool:
+        """The API does not know the endpoint (v1.0.3 and viewer-seconds, say)."""
+        return self.status == 404
 
     @property
     def ok(self) -> bool:
@@ -88,6 +102,7 @@ class Batch:
     """The outcomes of one page's calls, by name, and when they were fetched."""
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    rate_limit_wait: float = 0.0  # the longest wait for the API's rate limit, in seconds
 
     def __getitem__(self, name: str) -> Outcome:
         return self.outcomes[name]
@@ -162,6 +177,10 @@ def _run(client: AnalyticsClient, call: Query | FirstPage) -> Result:
         return client.metric(call)
     if isinstance(call, PeakQuery):
         return client.peak_viewers(call)
+    if isinstance(call, ViewerSecondsQuery):
+        return client.viewer_seconds(call)
+    if isinstance(call, PeakSummaryQuery):  # one content's exact peak minute
+        return client.peak_summary(call)
     if isinstance(call, ViewersQuery):
         return client.viewers(call)
     if isinstance(call, ViewsQuery):
@@ -192,7 +211,7 @@ def error_message(error: BaseException) -> str:
     """What a user sees for a failed call: the API's words, the bad parameter, or a generic note."""
     if isinstance(error, ApiError):
         return str(error)
-    if isinstance(error, ValueError):
+    if isinstance(error, ValueError) and not isinstance(error, RequestException):
         return f"Invalid query: {error}"
     if isinstance(error, (BudgetExceeded, Superseded)):
         text = str(error)
@@ -233,28 +252,35 @@ def fetch_all(calls: Mapping[str, Callable[[], Call]], client: AnalyticsClient) 
             cached.add(key)
 
     missing = {key: piece for key, piece in parts.items() if key not in answers}
-    over_budget = list(missing)[MAX_REQUESTS_PER_RENDER:]
-    for key in over_budget:  # never started: the page asks for too much at once
-        answers[key] = BudgetExceeded(
-            f"not loaded: this page would need more than {MAX_REQUESTS_PER_RENDER} API "
-            "requests; choose a shorter range"
-        )
+    run = _current_run()
+    over_budget = list(missing)[run.remaining() :]
+    for key in over_budget:  # never started: each call costs at least one request
+        answers[key] = run.exceeded()
         del missing[key]
     if missing:
         started = time.perf_counter()
-        run = _current_run()
         answers.update(_fetch_missing(missing, client, run))
-        log.debug("%d API calls in %.2f s", len(missing), time.perf_counter() - started)
+        log.debug(
+            "%d API calls, %d requests of this render in %.2f s",
+            len(missing),
+            run.spent,
+            time.perf_counter() - started,
+        )
+    batch.rate_limit_wait = run.longest_wait
 
     for name in queries:
         keys = [key for key in parts if key[0] == name]
         failure = next((answers[k] for k in keys if isinstance(answers[k], BaseException)), None)
         if failure is not None:
-            if isinstance(failure, (ApiError, ValueError, BudgetExceeded, Superseded)):
-                log.info("Call %r failed: %s", name, failure)
-            else:
+            if error_message(failure) == GENERIC_ERROR:
                 log.error("Call %r failed", name, exc_info=failure)
-            batch.outcomes[name] = Outcome(error=error_message(failure))
+            elif isinstance(failure, Superseded):  # nobody sees this run's page any more
+                log.debug("Call %r dropped: %s", name, failure)
+            else:
+                log.info("Call %r failed: %s", name, failure)
+            status = failure.status if isinstance(failure, ApiError) else None
+            shown = redact(error_message(failure), client.secrets)  # as the API layer does
+            batch.outcomes[name] = Outcome(error=shown, status=status)
             continue
         results = [answers[key] for key in keys]
         batch.outcomes[name] = Outcome(
@@ -266,28 +292,32 @@ def fetch_all(calls: Mapping[str, Callable[[], Call]], client: AnalyticsClient) 
     return batch
 
 
-class BudgetExceeded(Exception):
-    """A call left out because the page render already has MAX_REQUESTS_PER_RENDER requests."""
+RUN_KEY = "service_render_run"  # session-state key: this session's current RenderRun
 
 
-@dataclass(frozen=True)
-class _Run:
-    """The script run that asked for calls: its session, and whether it is still wanted."""
+def _current_run() -> RenderRun:
+    """The requests of this script run: one budget for every call of the render.
 
-    session: str
-    requests: Any = None  # Streamlit's ScriptRequests of the session, when there is one
-
-    def wanted(self) -> bool:
-        """False once Streamlit asked this run to stop: a rerun, another page, a closed tab."""
-        state = getattr(self.requests, "_state", None)
-        return state is None or getattr(state, "name", "CONTINUE") == "CONTINUE"
-
-
-def _current_run() -> _Run:
+    A script run is told apart by its stop check (Streamlit's `yield_check`, a new bound method
+    for every run, which raises when the run should stop: a rerun, another page, the session
+    closing; the check Streamlit's own cache waits use). When a new run of the session starts,
+    the previous one ends, so its calls still under way stop before their next request: with
+    Streamlit's fast reruns the new run starts in a new script thread while the old one is
+    still going. Outside a script run (tests, threads), each fetch_all is a render of its own.
+    """
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        return _Run("no-session")
-    return _Run(ctx.session_id, getattr(ctx, "script_requests", None))
+    stop_check = getattr(ctx, "yield_check", None)
+    if ctx is None or not inspect.ismethod(stop_check):
+        return RenderRun(getattr(ctx, "session_id", "no-session"))
+    kept = st.session_state.get(RUN_KEY)
+    if kept is not None:
+        marker, run = kept
+        if marker() is stop_check:
+            return run
+        run.end()  # an earlier run of this session: whatever it still does is not wanted
+    run = RenderRun(ctx.session_id, stop_check=stop_check)
+    st.session_state[RUN_KEY] = (weakref.ref(stop_check), run)
+    return run
 
 
 @st.cache_resource(show_spinner=False)
@@ -297,12 +327,16 @@ def request_slots() -> FairSlots:
 
 
 def _fetch_missing(
-    missing: Mapping[tuple[str, int], Query | FirstPage], client: AnalyticsClient, run: _Run
+    missing: Mapping[tuple[str, int], Query | FirstPage], client: AnalyticsClient, run: RenderRun
 ) -> dict[tuple[str, int], Result | BaseException]:
     """Ask the API (or join identical calls under way) for every missing piece.
 
-    Calls wait for a slot of this session's fair share; those not started when the run is
-    superseded are dropped, and the wait ends at once (the next Streamlit call stops the run).
+    Calls wait for a slot of this session's fair share and count every upstream request against
+    the render's budget (`run`); while they run, this (script) thread asks Streamlit whether the
+    run should stop, and says when requests wait for the API's rate limit. When the run ends,
+    queued calls never start, running ones send no further request, and the stop goes on. A
+    joined call that another session's run dropped (its page changed, its budget ran out) is
+    asked again here, once, the same way.
     """
     cache = answer_cache()
     slots = request_slots()
@@ -310,11 +344,12 @@ def _fetch_missing(
     answers: dict[tuple[str, int], Result | BaseException] = {}
 
     def call(piece: Query | FirstPage) -> Result:
-        with slots.slot(run.session, run.wanted):
+        with slots.slot(run.session, run.wanted), watching_requests(run):
             return _run(client, piece)
 
     futures: dict[tuple[str, int], Future[Result]] = {}
-    led: list[tuple[str, Future[Result]]] = []  # the calls started here: release them
+    led: dict[tuple[str, int], tuple[str, Future[Result]]] = {}  # started here: release them
+    note = RateLimitNote()
     pool = ThreadPoolExecutor(
         max_workers=min(MAX_WORKERS, len(missing)), thread_name_prefix="dashboard-call"
     )
@@ -326,37 +361,78 @@ def _fetch_missing(
             )
             futures[key] = future
             if is_new:
-                led.append((query_key, future))
-        pending = set(futures.values())
-        while pending:
-            _, pending = wait(pending, timeout=0.25)
-            if pending and not run.wanted():
-                for future in pending:
-                    future.cancel()  # queued calls of a superseded run never start
-                break
+                led[key] = (query_key, future)
+        _wait_for(futures.values(), run, note)
+        dropped = [key for key, future in futures.items() if key not in led and _dropped(future)]
+        if dropped and run.wanted():
+            for key in dropped:
+                futures[key] = pool.submit(call, missing[key])
+            _wait_for([futures[key] for key in dropped], run, note)
         for key, future in futures.items():
-            if future.cancelled() or not future.done():
+            if not future.done() or future.cancelled():
                 answers[key] = Superseded("the page changed before this call was made")
                 continue
             error = future.exception()
-            if isinstance(error, Superseded) and run.wanted():
-                # Another session's call we joined was dropped: ask for it ourselves.
-                try:
-                    answers[key] = call(missing[key])
-                except Exception as retry_error:
-                    answers[key] = retry_error
-                    continue
-            elif error is not None:
+            if error is not None:
                 answers[key] = error
                 continue
-            else:
-                answers[key] = future.result()
+            answers[key] = future.result()
             cache.put(account, _query_key(missing[key]), answers[key])
+    except BaseException:
+        run.end()  # the script stops here: nothing more is sent for this render
+        raise
     finally:
+        note.clear()
         pool.shutdown(wait=False, cancel_futures=True)
-        for query_key, future in led:
+        for query_key, future in led.values():
             cache.release(account, query_key, future)
     return answers
+
+
+def _wait_for(futures: Iterable[Future[Result]], run: RenderRun, note: RateLimitNote) -> None:
+    """Wait until the calls are done or the run is over, asking Streamlit every quarter of a
+    second whether the run should stop (it raises then) and showing rate-limit waits."""
+    pending = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=0.25)
+        if pending:
+            run.check()
+            note.show(run.waiting_for())
+            if not run.wanted():
+                return
+
+
+def _dropped(future: Future[Result]) -> bool:
+    """A joined call that its session's run gave up: cancelled, superseded or over budget."""
+    return future.done() and (
+        future.cancelled() or isinstance(future.exception(), (Superseded, BudgetExceeded))
+    )
+
+
+class RateLimitNote:
+    """The note "Waiting for the API's rate limit (N s)…" where the page's calls are waiting,
+    shown only while they wait (script thread only)."""
+
+    def __init__(self) -> None:
+        self._slot: DeltaGenerator | None = None
+        self._text: str | None = None
+
+    def show(self, seconds: float) -> None:
+        if seconds < 0.5:  # a moment's pacing is not worth a note
+            self.clear()
+            return
+        text = f"Waiting for the API's rate limit ({math.ceil(seconds)} s)…"
+        if text == self._text:
+            return
+        if self._slot is None:
+            self._slot = st.empty()
+        self._slot.info(text, icon=":material/hourglass_top:")
+        self._text = text
+
+    def clear(self) -> None:
+        if self._slot is not None and self._text is not None:
+            self._slot.empty()
+        self._text = None
 
 
 def _merged(results: list[Result]) -> Result:
@@ -368,6 +444,7 @@ def _merged(results: list[Result]) -> Result:
         from_cache=all(result.from_cache for result in results),
         stale=any(result.stale for result in results),
         total_count=sum(result.total_count for result in results),
+        incomplete_records=sum(result.incomplete_records for result in results),
     )
 
 
@@ -420,4 +497,6 @@ def provenance(batch: Batch, tz: str) -> str | None:
         text += " · fresh from the API"
     if any(result.stale for result in results):
         text += " · stale: the API is failing, so this is the last answer it gave"
+    if batch.rate_limit_wait >= 1:
+        text += f" · waited {math.ceil(batch.rate_limit_wait)} s for the API's rate limit"
     return text

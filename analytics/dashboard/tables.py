@@ -5,7 +5,7 @@ Pure pandas, no Streamlit and no I/O, so every rule here is unit-tested on its o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +25,8 @@ DIMENSION_LABELS: Mapping[Dimension, str] = {
     Dimension.DAY: "Day",
     Dimension.HOUR: "Hour",
     Dimension.LOCATION: "Country",
+    Dimension.COUNTRY: "Country",
+    Dimension.REGION: "Region",
     Dimension.DEVICE: "Device",
     Dimension.VIEW_SOURCE: "View source",
 }
@@ -88,12 +90,11 @@ def compare_series(
     if previous is None:
         return ours
     theirs = _within(metric_series(previous, dimension), period.previous())
+    by_month = dimension is Dimension.MONTH  # months move by months (not by days)
+    moved = [period.shift_from_previous(moment, by_month=by_month) for moment in theirs["time"]]
     shifted = pd.DataFrame(
         {
-            "time": pd.Series(
-                [period.shift_from_previous(moment) for moment in theirs["time"]],
-                dtype=ours["time"].dtype,
-            ),
+            "time": pd.Series(moved, dtype=ours["time"].dtype),
             "previous_value": theirs["value"].to_numpy(),
             "previous_time": theirs["time"].to_numpy(),
         }
@@ -131,7 +132,18 @@ def point_labels(points: pd.Series, dimension: Dimension) -> pd.Series:
         return points.map(lambda point: _DEVICE_LABELS.get(str(point), str(point).capitalize()))
     if dimension is Dimension.VIEW_SOURCE:
         return points.map(lambda point: _VIEW_SOURCE_LABELS.get(str(point), str(point)))
-    return points.astype("str")
+    if dimension is Dimension.REGION:
+        return points.map(region)
+    return points.map(lambda point: "Unknown" if pd.isna(point) else str(point))
+
+
+def region(code: object) -> str:
+    """ "California (US)" for the API's ISO 3166-2 code "US-CA"; the code itself if unknown."""
+    if pd.isna(code) or not str(code).strip():
+        return "Unknown"
+    text = str(code).strip().upper()
+    found = pycountry.subdivisions.get(code=text)
+    return f"{found.name} ({found.country_code})" if found else f"Unknown ({text})"
 
 
 def breakdown_table(
@@ -160,9 +172,44 @@ def breakdown_table(
     return table[columns]
 
 
+TOTAL_LABEL = "Total"
+# Metrics whose values add up across the rows of a breakdown. Unique devices and authenticated
+# viewers do not: one device seen on two days or in two countries counts in each row.
+ADDITIVE_METRICS = frozenset({Metric.TOTAL_VIEWS})
+
+
+def with_total_row(
+    table: pd.DataFrame, *, total: float | None = None, previous_total: float | None = None
+) -> pd.DataFrame:
+    """The breakdown table with a last row "Total" (`label`), for display.
+
+    `value` and `previous_value` are the columns' sums, or `total` / `previous_total` where
+    summing makes no sense (unique counts: pass the summary call's figure); `share` is 100 %,
+    `change` the change of the totals; other columns stay empty.
+    """
+    row: dict[str, object] = {column: pd.NA for column in table.columns}
+    row["label"] = TOTAL_LABEL
+    row["value"] = table["value"].sum() if total is None else total
+    if "share" in table:
+        row["share"] = 1.0 if len(table) else 0.0
+    if "previous_value" in table:
+        before = table["previous_value"].sum() if previous_total is None else previous_total
+        row["previous_value"] = before
+        if "change" in table:
+            row["change"] = (row["value"] - before) / before if before else pd.NA
+    totals = pd.DataFrame([row], columns=table.columns)
+    combined = pd.concat([table, totals], ignore_index=True) if len(table) else totals
+    for column in ("value", "previous_value"):
+        if column in combined and column in table:
+            combined[column] = combined[column].astype(table[column].dtype)
+    if "change" in combined:
+        combined["change"] = combined["change"].astype("Float64")
+    return combined
+
+
 def country(code: str) -> tuple[str | None, str]:
     """(ISO alpha-3 for Plotly or None, country name) for an ISO alpha-2 code from the API."""
-    code = (code or "").strip().upper()
+    code = "" if pd.isna(code) else str(code).strip().upper()
     if code in _EXTRA_COUNTRIES:
         return _EXTRA_COUNTRIES[code]
     found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
@@ -182,8 +229,13 @@ def with_countries(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def content_label(content_type: str, content_id: int) -> str:
+    """ "Channel 123" / "Video 123": a content's name when its title is not known."""
     kind = "Channel" if content_type == ContentType.LIVE.value else "Video"
     return f"{kind} {content_id}"
+
+
+# (content_type, content_id) -> what people read: the catalogue's `label` (titles) in pages.
+ContentLabels = Callable[[str, int], str]
 
 
 @dataclass(frozen=True)
@@ -194,22 +246,36 @@ class Peak:
     time: datetime
     content_type: str
     content_id: int
+    title: str | None = None
 
     @property
     def content(self) -> str:
-        return content_label(self.content_type, self.content_id)
+        return self.title or content_label(self.content_type, self.content_id)
 
 
-def overall_peak(peaks: pd.DataFrame) -> Peak | None:
-    """The row with the highest value (the earliest one on a tie); None without data."""
+def overall_peak(peaks: pd.DataFrame, labels: ContentLabels = content_label) -> Peak | None:
+    """The row with the highest value (the earliest one on a tie); None without data. Records
+    the API sent without a value, time or content are left out (a peak must be someone's)."""
+    peaks = peaks.dropna(subset=["value", "time", "content_type", "content_id"])
     if peaks.empty:
         return None
     ordered = peaks.sort_values(["value", "time"], ascending=[False, True])
     row = ordered.iloc[0]
-    return Peak(int(row["value"]), row["time"], str(row["content_type"]), int(row["content_id"]))
+    kind, number = str(row["content_type"]), int(row["content_id"])
+    return Peak(int(row["value"]), row["time"], kind, number, labels(kind, number))
 
 
-def peaks_by_content(peaks: pd.DataFrame) -> pd.DataFrame:
+UNKNOWN_CONTENT = "Unknown content"  # a record the API sent without its content's id
+
+
+def _labels_of(frame: pd.DataFrame, labels: ContentLabels) -> list[str]:
+    return [
+        labels(str(kind), int(number)) if pd.notna(kind) and pd.notna(number) else UNKNOWN_CONTENT
+        for kind, number in zip(frame["content_type"], frame["content_id"], strict=True)
+    ]
+
+
+def peaks_by_content(peaks: pd.DataFrame, labels: ContentLabels = content_label) -> pd.DataFrame:
     """One row per content: its highest peak and when it happened, highest first."""
     columns = ["content", "content_type", "content_id", "peak", "peak_time"]
     if peaks.empty:
@@ -226,29 +292,31 @@ def peaks_by_content(peaks: pd.DataFrame) -> pd.DataFrame:
     best = ordered.drop_duplicates(["content_type", "content_id"]).rename(
         columns={"value": "peak", "time": "peak_time"}
     )
-    best["content"] = [
-        content_label(kind, int(number))
-        for kind, number in zip(best["content_type"], best["content_id"], strict=True)
-    ]
+    best["content"] = _labels_of(best, labels)
     best["peak"] = best["peak"].astype("int64")
     return best[columns].reset_index(drop=True)
 
 
-def top_peak_series(peaks: pd.DataFrame, top: int) -> pd.DataFrame:
+def top_peak_series(
+    peaks: pd.DataFrame, top: int, labels: ContentLabels = content_label
+) -> pd.DataFrame:
     """The peak series of the `top` contents with the highest peaks, with a `content` label."""
-    ranking = peaks_by_content(peaks).head(top)
+    ranking = peaks_by_content(peaks, labels).head(top)
     keep = set(zip(ranking["content_type"], ranking["content_id"], strict=True))
     rows = [
         (kind, int(number)) in keep
         for kind, number in zip(peaks["content_type"], peaks["content_id"], strict=True)
     ]
     series = peaks.loc[rows].copy()
-    series["content"] = [
-        content_label(kind, int(number))
+    series["content"] = _labels_of(series, labels)
+    order = {
+        key: rank
+        for rank, key in enumerate(zip(ranking["content_type"], ranking["content_id"], strict=True))
+    }
+    series["rank"] = [
+        order.get((kind, number), len(order))
         for kind, number in zip(series["content_type"], series["content_id"], strict=True)
     ]
-    order = {label: rank for rank, label in enumerate(ranking["content"])}
-    series["rank"] = series["content"].map(order)
     return series.sort_values(["rank", "time"], ignore_index=True).drop(columns="rank")
 
 
@@ -316,13 +384,12 @@ def viewer_totals(segments: pd.DataFrame) -> ViewerTotals:
     )
 
 
-def timeline_frame(segments: pd.DataFrame, until: datetime) -> pd.DataFrame:
+def timeline_frame(
+    segments: pd.DataFrame, until: datetime, labels: ContentLabels = content_label
+) -> pd.DataFrame:
     """Segments ready for a timeline: `content` label, unfinished ones drawn up to `until`."""
     frame = segments.copy()
-    frame["content"] = [
-        content_label(kind, int(number))
-        for kind, number in zip(frame["content_type"], frame["content_id"], strict=True)
-    ]
+    frame["content"] = _labels_of(frame, labels)
     frame["unfinished"] = frame["finished_at"].isna()
     end = frame["finished_at"].copy()
     if len(frame):

@@ -6,15 +6,19 @@ page scripts stay short.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.api import Catalogue
 from analytics.dashboard import downloads
+from analytics.dashboard.context import current_compare_label
 from analytics.dashboard.periods import Period, format_change
 from analytics.dashboard.service import Batch, Outcome, provenance
+from analytics.dashboard.tables import ContentLabels
 from analytics.dashboard.text import plain
 
 # The login cookie is read/written by invisible components (keys init/set/delete); keep them
@@ -25,8 +29,17 @@ _STYLE = """
 div[data-testid="stElementContainer"]:has(iframe[height="0"]) { display: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
 [data-testid="stMetricValue"] { font-size: 2rem; }
+/* KPI tiles: the comparison ("vs last week (10,987)") wraps instead of being cut. */
+div:has(> [data-testid="stMetricDeltaDescription"]) { flex-wrap: wrap; }
+[data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 </style>
 """
+NO_TITLES_HELP = (
+    "Titles come from IBM's Channel API with the same credentials; everything else works "
+    "without them."
+)
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 # Relative, so it also works under a server.baseUrlPath; pages are one level below the root.
 MAP_DATA_URL = "app/static/topojson/"
@@ -56,37 +69,49 @@ def kpi(
     *,
     value_of: Any,
     help: str | None = None,
-    compare_label: str = "vs previous period",
+    compare_label: str | None = None,
+    format_value: Callable[[Any], str] | None = None,
 ) -> None:
-    """A metric tile: the value, and its change against the previous period when asked for."""
+    """A metric tile: the value and, when compared, the signed change and the previous value.
+
+    The change is green when up and red when down ("+12.3%", "-4.0%"), followed by the
+    comparison's name and the previous value: "vs last week (10,987)". `compare_label` defaults
+    to this page's comparison; `format_value` writes a value (default: "12,345").
+    """
+    show = format_value or _thousands
     if not current.ok:
         st.metric(label, "–", help=help, border=True)
         st.error(plain(current.error))
         return
     value = value_of(current.result)
-    delta: Any = None
-    delta_color = "normal"
+    delta, description = None, None
+    color: Any = "normal"
+    arrow: Any = "auto"
     if previous is not None:
+        words = compare_label or current_compare_label() or "vs previous period"
+        description = words
         if previous.ok:
             before = value_of(previous.result)
-            change = format_change(value, before)
-            delta = 0 if change == "±0%" else change
-            if change == "new":
-                delta_color = "green"
+            delta = format_change(value, before)
+            description = f"{words} ({show(before)})"
+            if delta == "±0%":
+                color, arrow = "off", "off"
         else:
-            delta = "previous period unavailable"
-            delta_color = "off"
+            delta, color, arrow = "unavailable", "off", "off"
     st.metric(
         label,
-        f"{value:,}",
+        show(value),
         delta=delta,
-        delta_color=delta_color,
-        delta_description=compare_label
-        if delta not in (None, "previous period unavailable")
-        else None,
+        delta_color=color,
+        delta_arrow=arrow,
+        delta_description=description,
         help=help,
         border=True,
     )
+
+
+def _thousands(value: Any) -> str:
+    return f"{value:,}"
 
 
 def summary_value(result: Any) -> int:
@@ -99,11 +124,27 @@ def summary_value(result: Any) -> int:
 
 
 def show_error(outcome: Outcome, what: str) -> bool:
-    """st.error for a failed call; True when the panel should stop there."""
+    """st.error for a failed call; True when the panel should stop there. An answer with
+    records the API sent incomplete gets a note saying so (the panel shows the rest)."""
     if outcome.ok:
+        incomplete = outcome.result.incomplete_records  # type: ignore[union-attr]
+        if incomplete:
+            st.caption(
+                f"{incomplete:,} record(s) of {plain(what)} came from the API without a "
+                "country, time or id: they are shown as “Unknown” or left out of charts, "
+                "never counted as 0.",
+            )
         return False
     st.error(f"Could not load {plain(what)}: {plain(outcome.error)}", icon=":material/error:")
     return True
+
+
+def titles_or_ids(catalogue: Catalogue) -> ContentLabels:
+    """Contents named by their titles; when the Channel API could not be used, by their ids,
+    with one calm note saying why."""
+    if not catalogue.available:
+        st.caption(plain(catalogue.unavailable_reason), help=NO_TITLES_HELP)
+    return catalogue.label
 
 
 def empty_state(message: str) -> None:

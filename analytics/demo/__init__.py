@@ -60,6 +60,11 @@ Semantics (what each endpoint answers; tested on hand-built data in tests/demo):
 - Errors: 400 {"errors": [{"status", "title", "detail", "source": {"pointer"}}]} with one
   entry per bad parameter; 401 JSON for a missing, malformed, "Bearer "-prefixed, expired
   or foreign token; 404/405 JSON for unknown paths or methods.
+- The Channel API (titles; at the root, not under /v1; `routes/channels.py`): the channels
+  (live contents) and videos (recorded contents) of the analytics data, same ids, a video's
+  `links.channel` being the channel its channel scope uses; deterministic made-up titles,
+  lengths and creation times (`catalogue.py`). It takes an ordinary token (the grant without
+  token_type=jwt) as `Authorization: Bearer`; channel_api="refuse" answers 403 to all of it.
 """
 
 from analytics.demo.dataset import SEGMENT_COLUMNS, segments_frame

@@ -21,7 +21,7 @@ from analytics.demo.dependencies import DemoState
 from analytics.demo.errors import install_error_handlers
 from analytics.demo.knobs import apply_knobs
 from analytics.demo.ratelimit import RateLimiter
-from analytics.demo.routes import control, lists, metrics, peaks, token, viewer_seconds
+from analytics.demo.routes import channels, control, lists, metrics, peaks, token, viewer_seconds
 from analytics.demo.settings import DemoSettings
 from analytics.demo.store import DataRegistry
 
@@ -53,8 +53,10 @@ def create_app(
     )
     app.middleware("http")(apply_knobs)
     install_error_handlers(app)
+    app.add_exception_handler(channels.ChannelApiError, channels.on_channel_api_error)  # type: ignore[arg-type]
     for router in (token.router, control.router, metrics.router, peaks.router, lists.router):
         app.include_router(router)
+    app.include_router(channels.router)  # the Channel API (titles), beside the Analytics API
     if settings.api_version is ApiVersion.CURRENT:  # what IBM's current docs add to v1.0.3
         for router in (peaks.current_router, viewer_seconds.router, lists.current_router):
             app.include_router(router)

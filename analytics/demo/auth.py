@@ -10,6 +10,7 @@ import base64
 import binascii
 import hmac
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -34,6 +35,10 @@ class TokenRequestError(Exception):
 
 class Unauthorized(Exception):
     """A /v1 request without a usable token (401)."""
+
+
+class BearerUnauthorized(Exception):
+    """A Channel API request without a usable Bearer token (401 invalid_token)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ class TokenAuthority:
         self._ttl = ttl
         self._secret_in = secret_in
         self._key = secrets.token_bytes(32)
+        # Ordinary access tokens (requested without token_type=jwt): opaque, kept here.
+        self._bearer: dict[str, tuple[str, float]] = {}  # token -> (client id, expires at)
+        self._bearer_lock = threading.Lock()
 
     def issue(self, form: Mapping[str, str], authorization: str | None) -> IssuedToken:
         """The client-credentials grant; the secret comes from the form or HTTP Basic."""
@@ -107,9 +115,13 @@ class TokenAuthority:
             expected is None
         ):
             raise TokenRequestError("invalid_client", "unknown client or wrong client secret")
+        if "token_type" not in form:
+            return self._issue_bearer(client_id)
         if form.get("token_type") != "jwt":
             raise TokenRequestError(
-                "invalid_request", "token_type=jwt is required: the Analytics API only takes JWTs"
+                "invalid_request",
+                "token_type must be jwt (for the Analytics API), or left out for an ordinary "
+                "access token (the Channel API)",
             )
         now = int(time.time())
         claims = {
@@ -120,6 +132,33 @@ class TokenAuthority:
             "jti": uuid.uuid4().hex,
         }
         return IssuedToken(jwt.encode(claims, self._key, algorithm="HS256"), self._ttl)
+
+    def _issue_bearer(self, client_id: str) -> IssuedToken:
+        """An ordinary access token: 40 hex characters, as IBM's docs describe them."""
+        token = secrets.token_hex(20)
+        now = time.time()
+        with self._bearer_lock:
+            if len(self._bearer) > 1000:  # forget the expired ones now and then
+                self._bearer = {t: v for t, v in self._bearer.items() if v[1] > now}
+            self._bearer[token] = (client_id, now + self._ttl)
+        return IssuedToken(token, self._ttl)
+
+    def verify_bearer(self, authorization: str | None) -> str:
+        """The client id an ordinary access token in `Authorization: Bearer ...` was issued to."""
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise BearerUnauthorized("send the access token as 'Authorization: Bearer TOKEN'")
+        with self._bearer_lock:
+            issued = self._bearer.get(token.strip())
+        if issued is None:
+            raise BearerUnauthorized(
+                "unknown access token (the Channel API takes a token requested without "
+                "token_type=jwt)"
+            )
+        client_id, expires_at = issued
+        if time.time() >= expires_at:
+            raise BearerUnauthorized("the access token has expired; request a new one")
+        return client_id
 
     def verify(self, authorization: str | None) -> str:
         """The client id a raw JWT in the Authorization header was issued to."""

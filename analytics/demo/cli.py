@@ -15,6 +15,7 @@ from analytics.contract import ApiVersion, SummaryIdKey, SummaryTimeKey
 from analytics.demo.dataset import load_segments_file
 from analytics.demo.settings import (
     DEMO_CLIENT_SECRET,
+    ChannelApiMode,
     CountMeans,
     DemoSettings,
     TokenAuth,
@@ -30,6 +31,7 @@ CHOICE_FLAGS: list[tuple[str, type[StrEnum], str]] = [
     ("--token-auth", TokenAuth, "how the token endpoint takes the secret (default both)"),
     ("--summary-id-key", SummaryIdKey, "id attribute of summary items (default content_id)"),
     ("--summary-time-key", SummaryTimeKey, "time attribute of a PeakSummary (default timestamp)"),
+    ("--channel-api", ChannelApiMode, "the Channel API (titles): on (default) or refuse (403)"),
 ]
 
 
@@ -87,6 +89,7 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
             "segments", "days", "seed", "latency_ms", "jitter_ms", "fault_rate", "token_ttl",
             "data_dir", "api_version", "count_means", "rate_limit", "token_auth",
             "summary_id_key", "summary_time_key", "contents", "null_rate", "unknown_country_rate",
+            "channel_api",
         )
         if getattr(args, name) is not None
     }  # fmt: skip
@@ -138,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
         f"fault rate {settings.fault_rate:g}, token ttl {settings.token_ttl} s, "
         f"rate limit {settings.rate_limit or 'none'}\n"
         f"  API        {settings.api_version.value}, count means {settings.count_means.value}, "
-        f"token auth {settings.token_auth.value}\n"
+        f"token auth {settings.token_auth.value}, Channel API {settings.channel_api.value}\n"
+        f"  channels   {server.channel_api_url} (Channel API: titles; a token without "
+        "token_type=jwt)\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )

@@ -1,4 +1,5 @@
-"""How many /v1 requests one demo server has answered, per path (`/_demo/stats`, tests)."""
+"""How many API requests (/v1 and the Channel API) one demo server has answered, per path
+(`/_demo/stats`, tests)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import Counter
 
 
 class RequestCounter:
-    """/v1 requests answered so far, per path (thread-safe)."""
+    """API requests answered so far, per path (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

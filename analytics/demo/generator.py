@@ -411,6 +411,32 @@ def generate(
     return GeneratedData(frame, devices, contents_table, profiles, start, end)
 
 
+def content_catalogue(
+    seed: int, days: int, client_id: str, today: datetime, contents: int = N_LIVE + N_RECORDED
+) -> pd.DataFrame:
+    """The contents `generate()` draws for the same arguments, without their traffic:
+    content_type, content_id, channel_id (recorded: its live channel), length (seconds,
+    recorded only) and published_at (recorded: midnight UTC of the day it was published).
+
+    The draws are the first ones `generate()` makes from each stream, so ids, channels and
+    lengths match its segments (the Channel API of the demo describes them).
+    """
+    rng = np.random.default_rng(account_seed(seed, client_id))
+    extras = extras_rng(seed, client_id)
+    start, _end = window_for(days, today)
+    n_live, n_recorded = content_counts(contents)
+    table, video_length, published_day, _weight = _contents(rng, days, n_live, n_recorded)
+    table["channel_id"] = _video_channels(extras, table, n_live)
+    live = np.arange(len(table)) < n_live
+    length = np.concatenate([np.zeros(n_live, np.int64), video_length])
+    table["length"] = pd.Series(length).astype("Int64").mask(live)
+    published = int(start.timestamp()) + np.concatenate(
+        [np.zeros(n_live, np.int64), published_day.astype(np.int64) * 86_400]
+    )
+    table["published_at"] = pd.Series(published).astype("Int64").mask(live)
+    return table.drop(columns="content")
+
+
 def _contents(rng: np.random.Generator, n_days: int, n_live: int, n_recorded: int):
     live_ids = 10_000_000 + _distinct(rng, 30_000_000, n_live)
     video_ids = 100_000_000 + _distinct(rng, 300_000_000, n_recorded)

@@ -2,7 +2,8 @@
 faults, counting.
 
 A middleware, so that it wraps every answer alike (errors included); only /v1 requests are
-counted and faulted, and the token endpoint is delayed like them.
+faulted and rate-limited; they and the Channel API's are counted, and both (and the token
+endpoint) are delayed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 1
 RATE_LIMIT = 100
+# The Channel API's paths (delayed and counted like /v1; not faulted or rate-limited).
+CHANNEL_API_PREFIXES = ("/users/self/", "/channels/", "/videos/")
 
 
 async def apply_knobs(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -32,8 +35,9 @@ async def apply_knobs(request: Request, call_next: RequestResponseEndpoint) -> R
     settings, knob_random = state.settings, state.knob_random
     path = request.url.path
     is_api = path.startswith("/v1/") or path == "/v1"
+    is_channel_api = path.startswith(CHANNEL_API_PREFIXES)
     try:
-        if is_api or path == "/oauth2/token":
+        if is_api or is_channel_api or path == "/oauth2/token":
             delay = settings.latency_ms + knob_random.uniform(0, settings.jitter_ms)
             if delay > 0:
                 await asyncio.sleep(delay / 1000)
@@ -52,7 +56,7 @@ async def apply_knobs(request: Request, call_next: RequestResponseEndpoint) -> R
         log.exception("demo API failed on %s %s", request.method, path)
         return internal_error()
     finally:
-        if is_api:
+        if is_api or is_channel_api:
             state.counter.add(path)
 
 

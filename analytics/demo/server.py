@@ -50,6 +50,7 @@ class DemoServer:
         self.root_url = f"http://{host}:{port}"
         self.base_url = f"{self.root_url}/v1/"
         self.token_url = f"{self.root_url}/oauth2/token"
+        self.channel_api_url = f"{self.root_url}/"  # users/self/channels.json and the rest
         self.client_id = settings.client_id
         self.client_secret = settings.client_secret
         self._server = server

@@ -70,6 +70,14 @@ class TokenAuth(StrEnum):
     BOTH = "both"
 
 
+class ChannelApiMode(StrEnum):
+    """How the Channel API (titles, channels, lengths) answers: normally, or 403 to every
+    request, as for a client without the scope to use it."""
+
+    ON = "on"
+    REFUSE = "refuse"
+
+
 _RATE_LIMIT = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 
 
@@ -116,6 +124,7 @@ class DemoSettings:
     contents: int = DEFAULT_CONTENTS
     null_rate: float = 0.0
     unknown_country_rate: float = 0.0
+    channel_api: ChannelApiMode = ChannelApiMode.ON
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accounts", Accounts(self.accounts))
@@ -126,6 +135,7 @@ class DemoSettings:
             ("token_auth", TokenAuth),
             ("summary_id_key", SummaryIdKey),
             ("summary_time_key", SummaryTimeKey),
+            ("channel_api", ChannelApiMode),
         ):
             raw = getattr(self, name)
             try:
@@ -184,7 +194,8 @@ class DemoSettings:
 
         SEGMENTS, DAYS, SEED, LATENCY_MS, JITTER_MS, FAULT_RATE, TOKEN_TTL, DATA_DIR,
         ACCOUNTS ("id:secret,id2:secret2"), API_VERSION, COUNT_MEANS, RATE_LIMIT, TOKEN_AUTH,
-        SUMMARY_ID_KEY, SUMMARY_TIME_KEY, CONTENTS, NULL_RATE and UNKNOWN_COUNTRY_RATE. A bad
+        SUMMARY_ID_KEY, SUMMARY_TIME_KEY, CONTENTS, NULL_RATE, UNKNOWN_COUNTRY_RATE and
+        CHANNEL_API. A bad
         value raises ValueError naming the variable.
         """
         source = ConfigSource(environ)
@@ -207,6 +218,7 @@ class DemoSettings:
             "contents": source.integer,
             "null_rate": source.number,
             "unknown_country_rate": source.number,
+            "channel_api": source.text,
         }
         values: dict[str, object] = {}
         for name, read in readers.items():

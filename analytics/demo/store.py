@@ -262,6 +262,10 @@ class Dataset:
         self._horizon = horizon
         self.cache_writer: threading.Thread | None = None
         self.selections = Selections()  # recent /views selections, for deep pages
+        # (settings, client id, day) of generated data, so its contents can be described
+        # (analytics.demo.catalogue); None for hand-built data.
+        self.generated_from: tuple[DemoSettings, str, datetime] | None = None
+        self.catalogue: object | None = None  # built on first use by analytics.demo.catalogue
 
     @property
     def segment_count(self) -> int:
@@ -393,7 +397,9 @@ def generated_dataset(
     if path.is_file():
         try:
             _copy_tables(conn, source=path)
-            return Dataset(conn, clock, key=key)
+            cached = Dataset(conn, clock, key=key)
+            cached.generated_from = (settings, client_id, today)
+            return cached
         except duckdb.Error as exc:
             log.warning("demo data cache %s is unreadable (%s); regenerating it", path.name, exc)
             conn.close()
@@ -411,6 +417,7 @@ def generated_dataset(
     )
     _segments_from_generated(conn, data)
     derived = _derived_dataset(conn, clock, key)
+    derived.generated_from = (settings, client_id, today)
     log.info(
         "generated %d demo segments for one account in %.1f s",
         settings.segments,

@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 from analytics.api import ApiError, ApiSettings
 from analytics.api.errors import redact
 from analytics.api.export import check_output, open_output
+from analytics.config import ConfigSource
+from analytics.dashboard.periods import week_start_from
 from analytics.reports.digest import Digest, build_digest
 from analytics.reports.mail import (
     REPORT_FROM,
@@ -118,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         )
     secrets: list[str] = []
     try:
-        period = report_period(args.period, args.tz)
+        period = report_period(args.period, args.tz, week_start=week_start_from(ConfigSource()))
         mail = MailSettings.read()
         recipients = addresses(args.recipients, "--to") or list(mail.recipients)
         if mail.server:

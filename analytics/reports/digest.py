@@ -26,7 +26,8 @@ from analytics.api import (
     ViewsQuery,
 )
 from analytics.dashboard import tables
-from analytics.dashboard.periods import Period, change_ratio, format_change, peak_granularity
+from analytics.dashboard.peak_granularity import default_for as peak_granularity
+from analytics.dashboard.periods import Period, change_ratio, format_change
 from analytics.reports.periods import ReportPeriod
 
 KPI_METRICS = (Metric.TOTAL_VIEWS, Metric.UNIQUE_DEVICES, Metric.AUTHENTICATED_VIEWERS)
@@ -105,10 +106,12 @@ def build_digest(client: AnalyticsClient, period: ReportPeriod, tz: str) -> Dige
             calls[f"{prefix}{name}"] = _metric_call(client, Metric.TOTAL_VIEWS, part, tz, dimension)
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="digest") as pool:
         views_future = pool.submit(views_by_content, client, period.current, tz)
+        catalogue_future = pool.submit(client.catalogue)  # titles; ids when it is unavailable
         futures = {name: pool.submit(call) for name, call in calls.items()}
         results = {name: future.result() for name, future in futures.items()}
         counted = views_future.result()
-        top = top_contents(client, pool, counted, period.current, tz)
+        labels = catalogue_future.result().label
+        top = top_contents(client, pool, counted, period.current, tz, labels)
 
     kpis = [
         Kpi(
@@ -118,7 +121,7 @@ def build_digest(client: AnalyticsClient, period: ReportPeriod, tz: str) -> Dige
         )
         for metric in KPI_METRICS
     ]
-    peak = tables.overall_peak(results["peak"].frame)
+    peak = tables.overall_peak(results["peak"].frame, labels)
     previous_peak = tables.overall_peak(results["previous-peak"].frame)
     kpis.append(
         Kpi(PEAK_LABEL, peak.value if peak else 0, previous_peak.value if previous_peak else 0)
@@ -191,8 +194,10 @@ def top_contents(
     counted: pd.DataFrame,
     period: Period,
     tz: str,
+    labels: tables.ContentLabels = tables.content_label,
 ) -> pd.DataFrame:
-    """The TOP_CONTENTS contents with the most views, each with the API's own total-views."""
+    """The TOP_CONTENTS contents with the most views, each with the API's own total-views,
+    named by `labels` (titles from the catalogue)."""
     candidates = counted.head(TOP_CANDIDATES)
     futures = [
         pool.submit(
@@ -222,7 +227,7 @@ def top_contents(
         1,
         "content",
         [
-            tables.content_label(kind, int(number))
+            labels(kind, int(number))
             for kind, number in zip(table["content_type"], table["content_id"], strict=True)
         ],
     )

@@ -1,21 +1,25 @@
 """The digest's periods: last week (Monday to Sunday) or last month, each with the one before.
 
-Built on `analytics.dashboard.periods`: local wall-clock midnights in the chosen zone, so a week
-is 7 local days even across a daylight-saving change.
+The dashboard's "last week" and "last month" presets (`analytics.dashboard.periods`) with their
+previous period: local wall-clock midnights in the chosen zone, so a week is 7 local days even
+across a daylight-saving change, and a month is compared with the whole month before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
-from analytics.dashboard.periods import Period, Preset, localize, now_in, resolve_period, zone
+from analytics.dashboard.periods import MONDAY, Period, Preset, resolve_period, zone
 
 
 class ReportKind(StrEnum):
     LAST_WEEK = "last-week"
     LAST_MONTH = "last-month"
+
+
+_PRESETS = {ReportKind.LAST_WEEK: Preset.LAST_WEEK, ReportKind.LAST_MONTH: Preset.LAST_MONTH}
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,11 @@ def day_span(first: date, last: date) -> str:
     return f"{first.day}–{last.day} {last:%b %Y}"
 
 
-def report_period(kind: str, tz: str, *, now: datetime | None = None) -> ReportPeriod:
-    """The last complete week (Monday start) or calendar month in `tz` before `now`.
+def report_period(
+    kind: str, tz: str, *, now: datetime | None = None, week_start: int = MONDAY
+) -> ReportPeriod:
+    """The last complete week (starting on `week_start`, Monday by default) or calendar month
+    in `tz` before `now`, and the one before it.
 
     ValueError for an unknown kind or zone (the message names --period or --tz).
     """
@@ -65,21 +72,8 @@ def report_period(kind: str, tz: str, *, now: datetime | None = None) -> ReportP
         choices = ", ".join(k.value for k in ReportKind)
         raise ValueError(f"--period: unknown period {kind!r}; expected one of: {choices}") from None
     try:
-        zone_info = zone(tz)
+        zone(tz)
     except ValueError:
         raise ValueError(f"--tz: unknown time zone {tz!r} (e.g. Europe/Berlin)") from None
-    if chosen is ReportKind.LAST_MONTH:
-        current = resolve_period(Preset.LAST_MONTH, tz, now=now)
-        previous = resolve_period(Preset.LAST_MONTH, tz, now=current.start)
-        return ReportPeriod(chosen, current, previous)
-    today = now_in(zone_info, now).date()
-    monday = today - timedelta(days=today.weekday())
-    current = _days(monday - timedelta(days=7), monday, zone_info)
+    current = resolve_period(_PRESETS[chosen], tz, now=now, week_start=week_start)
     return ReportPeriod(chosen, current, current.previous())
-
-
-def _days(first: date, end: date, zone_info) -> Period:  # type: ignore[no-untyped-def]
-    return Period(
-        localize(datetime.combine(first, time(0)), zone_info),
-        localize(datetime.combine(end, time(0)), zone_info),
-    )

@@ -30,6 +30,7 @@ def settings_for(
         "client_secret": server.settings.accounts[client_id],
         "api_url": server.base_url,
         "token_url": server.token_url,
+        "channel_api_url": server.channel_api_url,  # titles: never the real IBM host in tests
         "cache_dir": cache_dir,
     }
     values.update(changes)
@@ -52,6 +53,7 @@ def cli_env(server: DemoServer | None, cache_dir: Path, **extra: str) -> dict[st
             "IBM_VIDEO_CLIENT_SECRET": server.client_secret,
             "ANALYTICS_API_URL": server.base_url,
             "IBM_VIDEO_TOKEN_URL": server.token_url,
+            "IBM_VIDEO_CHANNEL_API_URL": server.channel_api_url,
         }
     return env | extra
 

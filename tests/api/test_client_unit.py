@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import pandas as pd
 import pytest
 import requests
 import urllib3
@@ -30,6 +31,7 @@ from analytics.api import (
     Metric,
     MetricQuery,
     TimeRange,
+    ViewersQuery,
     ViewsQuery,
 )
 from analytics.api import client as client_module
@@ -499,6 +501,49 @@ def test_a_row_repeated_on_the_next_page_is_kept_once(make_client, transport, cl
     result = make_client(page_limit=2, concurrency=2).views(ViewsQuery(HISTORY))
     assert result.frame["view_id"].tolist() == [f"view-{n}" for n in range(1, 5)]
     assert result.frame.index.tolist() == [0, 1, 2, 3]
+
+
+def test_a_viewer_repeated_on_the_next_page_is_kept_once_with_its_segments(
+    make_client, transport, clock
+):
+    """/viewers pages over live data: bob is pushed onto page 2 as well; his segments come
+    once, and a viewer without an identifier is never taken for a repeat."""
+
+    def viewer(name: str | None, views: list[int]) -> dict[str, Any]:
+        segments = [
+            {
+                "id": f"seg-{n}",
+                "content_type": "live",
+                "content_id": 7,
+                "started_at": (HISTORY.start + timedelta(minutes=n)).isoformat(),
+            }
+            for n in views
+        ]
+        record = {"viewer_identifier": name, "videos_watched": len(views), "segments": segments}
+        return {"attributes": record}
+
+    pages = [
+        [viewer("ann", [1]), viewer("bob", [2, 3])],
+        [viewer("bob", [2, 3]), viewer(None, [4])],
+        [viewer("cy", [5])],
+    ]
+    query = ViewersQuery(HISTORY)
+    path = urlsplit(urljoin(API_URL, query.path)).path
+
+    def by_page(request: requests.PreparedRequest) -> Reply:
+        number = int(parse_qs(urlsplit(request.url).query)["_page"][0])
+        href = "/v1/viewers?_page={}&_limit=2"
+        pagination = {"count": 5, "last": {"href": href.format(3)}}
+        return Reply(200, {"data": pages[number - 1], "pagination": pagination})
+
+    transport.scripts[path] = by_page
+    client = make_client(page_limit=2, concurrency=2)
+    result = client.viewers(query)
+    names = ["ann", "bob", "?", "cy"]
+    assert result.frame["viewer_identifier"].fillna("?").tolist() == names
+    assert result.segments["id"].tolist() == [f"seg-{n}" for n in range(1, 6)]
+    streamed = pd.concat(list(client.iter_viewers(query)), ignore_index=True)
+    assert streamed["viewer_identifier"].fillna("?").tolist() == names
 
 
 # --- the rate limit ---------------------------------------------------------------------------

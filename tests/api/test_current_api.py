@@ -167,12 +167,78 @@ def test_the_older_api_has_no_viewer_seconds_or_summaries(old_server, make_clien
         with pytest.raises(ApiError) as caught:
             call()
         assert caught.value.status == 404
-    with pytest.raises(ApiError) as caught:
-        client.peak_viewers(PeakQuery(PERIOD, "day"))
-    assert caught.value.status == 400
     # the country breakdown falls back to `location` there
     frame = client.metric(MetricQuery(Metric.TOTAL_VIEWS, PERIOD, Dimension.COUNTRY)).frame
     assert len(frame) > 1
+
+
+@pytest.mark.parametrize("granularity", ["day", "month"])
+def test_day_and_month_peaks_on_the_older_api_are_rolled_up_from_hours(
+    old_server, make_client, granularity
+):
+    client = make_client(old_server)
+    tz = "America/New_York"
+    before = old_server.request_count()
+    rolled = client.peak_viewers(PeakQuery(PERIOD, granularity, tz=tz)).frame
+    refused_then_hours = old_server.request_count() - before
+    hourly = client.peak_viewers(PeakQuery(PERIOD, "hour", tz=tz)).frame
+    assert len(rolled) > 0
+    assert list(rolled.columns) == SERIES_COLUMNS
+    wall = hourly["time"].dt.tz_localize(None)
+    unit = wall.dt.normalize() if granularity == "day" else wall.dt.to_period("M").dt.to_timestamp()
+    expected = hourly.assign(bucket=unit).groupby(["content_type", "content_id", "bucket"])["value"]
+    got = rolled.assign(bucket=rolled["time"].dt.tz_localize(None))
+    assert got.set_index(["content_type", "content_id", "bucket"])["value"].to_dict() == (
+        expected.max().to_dict()
+    )
+    # remembered: the next day/month query goes straight to hours (one request, no 400)
+    before = old_server.request_count()
+    client.peak_viewers(PeakQuery(PERIOD, granularity, tz=tz))
+    assert old_server.request_count() - before <= refused_then_hours - 1
+
+
+def test_the_current_api_answers_day_peaks_itself(demo_server, make_client):
+    client = make_client(demo_server)
+    daily = client.peak_viewers(PeakQuery(PERIOD, "day", tz="UTC")).frame
+    hourly = client.peak_viewers(PeakQuery(PERIOD, "hour", tz="UTC")).frame
+    assert not client._rolled_up_peaks
+    assert daily["value"].max() == hourly["value"].max()
+
+
+def test_rolling_hourly_peaks_up_across_a_daylight_saving_change():
+    from analytics.api.frames import peak_frame, peaks_rolled_up
+
+    tz = "Europe/Berlin"  # clocks went forward at 02:00 on Sun 30 Mar 2025
+    records = [
+        {"content_type": "live", "content_id": 7, "point": "2025-03-29T23:00:00+01:00", "value": 5},
+        {"content_type": "live", "content_id": 7, "point": "2025-03-30T00:00:00+01:00", "value": 9},
+        {"content_type": "live", "content_id": 7, "point": "2025-03-30T03:00:00+02:00", "value": 4},
+        {"content_type": "live", "content_id": 7, "point": "2025-03-30T23:00:00+02:00", "value": 2},
+        {"content_type": "live", "content_id": 8, "point": "2025-03-31T00:00:00+02:00", "value": 1},
+        {
+            "content_type": "live",
+            "content_id": None,
+            "point": "2025-03-30T05:00:00+02:00",
+            "value": 3,
+        },
+    ]
+    records = [{**r, "time": r.pop("point")} for r in records]
+    daily = peaks_rolled_up(peak_frame(records, tz), "D", tz)
+    got = [
+        (row.content_id if pd.notna(row.content_id) else None, row.time.isoformat(), row.value)
+        for row in daily.itertuples()
+    ]
+    assert got == [
+        (7, "2025-03-29T00:00:00+01:00", 5),
+        (7, "2025-03-30T00:00:00+01:00", 9),
+        (None, "2025-03-30T00:00:00+01:00", 3),
+        (8, "2025-03-31T00:00:00+02:00", 1),
+    ]
+    monthly = peaks_rolled_up(peak_frame(records, tz), "M", tz)
+    assert monthly.loc[monthly["content_id"] == 7, "value"].tolist() == [9]
+    assert monthly["time"].dt.strftime("%Y-%m-%d %H:%M%z").unique().tolist() == [
+        "2025-03-01 00:00+0100"
+    ]
 
 
 def test_summary_methods_refuse_the_other_summary():

@@ -61,6 +61,7 @@ def server_env(server: DemoServer, cache_dir: Path) -> dict[str, str]:
         "IBM_VIDEO_CLIENT_SECRET": server.client_secret,
         "ANALYTICS_API_URL": server.base_url,
         "IBM_VIDEO_TOKEN_URL": server.token_url,
+        "IBM_VIDEO_CHANNEL_API_URL": server.channel_api_url,
         "ANALYTICS_CACHE_DIR": str(cache_dir),
         "ANALYTICS_API_RETRY_SECONDS": "1",
     }
@@ -110,6 +111,7 @@ def direct_client(demo_server: DemoServer):
         client_secret=demo_server.client_secret,
         api_url=demo_server.base_url,
         token_url=demo_server.token_url,
+        channel_api_url=demo_server.channel_api_url,
         cache_enabled=False,
     )
     with open_client(settings) as client:

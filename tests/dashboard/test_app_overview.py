@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from analytics.api import ContentType, Metric, MetricQuery, PeakQuery
-from analytics.dashboard.periods import Preset, resolve_period
+from analytics.dashboard.periods import Comparison, Preset, resolve_period
 from analytics.dashboard.tables import overall_peak
 
 from .conftest import csv_rows, logged_queries, texts
@@ -101,10 +105,10 @@ def test_query_parameters_round_trip_and_follow_the_widgets(dashboard_env, app):
     assert at.query_params == params
     assert at.sidebar.selectbox(key="filter_range").value is Preset.CUSTOM
     assert at.sidebar.selectbox(key="filter_tz").value == "America/New_York"
-    assert at.sidebar.toggle(key="filter_compare").value is False
+    assert at.sidebar.selectbox(key="filter_compare").value is Comparison.OFF
 
     at.sidebar.selectbox(key="filter_range").set_value(Preset.LAST_90_DAYS).run()
-    at.sidebar.toggle(key="filter_compare").set_value(True).run()
+    at.sidebar.selectbox(key="filter_compare").set_value(Comparison.PREVIOUS).run()
     assert at.query_params == {
         "range": "last-90-days",
         "tz": "America/New_York",
@@ -153,19 +157,24 @@ def test_overview_csv_downloads_hold_the_chart_data(dashboard_env, app, download
     assert name in downloads
     rows = csv_rows(downloads[name])
     assert list(rows[0]) == [
-        "time",
-        "total_views",
-        "previous_period_time",
-        "previous_period_total_views",
+        "Day",
+        "Total views",
+        "Day, previous period",
+        "Total views, previous period",
     ]
     assert len(rows) == 7
-    assert rows[0]["time"].startswith(f"{first:%Y-%m-%d}T00:00:00+0")
+    assert [row["Day"] for row in rows] == [
+        f"{first + timedelta(days=day):%Y-%m-%d}" for day in range(7)
+    ]  # dates, no time or offset
+    assert rows[0]["Day, previous period"] == f"{period.previous().start:%Y-%m-%d}"
     queries = {name: query for name, query, _ in logged_queries(at)}
     total = int(direct_client.metric(queries["total-views"]).frame["value"].sum())
-    assert sum(int(row["total_views"]) for row in rows) == total
+    assert sum(int(row["Total views"]) for row in rows) == total
     split = csv_rows(downloads[f"overview_live-vs-recorded_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv"])
-    assert {row["content_type"] for row in split} == {"live", "recorded"}
-    assert sum(int(row["total_views"]) for row in split) == total
+    assert list(split[0]) == ["Content", "Total views", "Share (%)"]
+    assert {row["Content"] for row in split} == {"Live", "Recorded"}
+    assert sum(int(row["Total views"]) for row in split) == total
+    assert sum(float(row["Share (%)"]) for row in split) == pytest.approx(100, abs=0.1)
 
 
 def test_a_period_without_data_shows_empty_states(dashboard_env, app):

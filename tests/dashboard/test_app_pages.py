@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from analytics.api import Dimension, Metric
+from analytics.api import Dimension, Metric, MetricQuery
 from analytics.dashboard.periods import Preset, resolve_period
 from analytics.dashboard.service import QUERY_LOG, Chunked
 from analytics.dashboard.tables import peaks_by_content
@@ -33,36 +33,64 @@ def by_name(at) -> dict:
 # --- breakdowns ------------------------------------------------------------------------------
 
 
-def test_breakdown_by_location_has_a_map_shares_and_changes(
+def test_breakdown_by_country_has_a_map_shares_and_changes(
     dashboard_env, app, downloads, direct_client
 ):
-    at = app(params={"range": "last-28-days", "metric": "unique-devices", "by": "location"})
+    at = app(params={"range": "last-28-days", "metric": "unique-devices", "by": "country"})
     at = open_page(at, BREAKDOWNS)
     assert not at.exception
     query = by_name(at)["current"]
-    assert (query.metric, query.dimension) == (Metric.UNIQUE_DEVICES, Dimension.LOCATION)
+    assert (query.metric, query.dimension) == (Metric.UNIQUE_DEVICES, Dimension.COUNTRY)
     assert at.query_params["metric"] == "unique-devices"
-    assert at.query_params["by"] == "location"
+    assert at.query_params["by"] == "country"
+    # one chart (the map): no picker offering it
+    assert [w.key for w in at.get("segmented_control")] == ["filter_type"]
 
     expected = direct_client.metric(query).frame
-    table = at.dataframe[0].value
+    shown = at.dataframe[0].value
+    table, total = shown.iloc[:-1], shown.iloc[-1]
     assert list(table["point"]) == list(expected["point"])  # ranked as the API ranks
     assert table["value"].sum() == expected["value"].sum()
     assert table["share"].sum() == pytest.approx(1.0)
     assert "change" in table
     assert "United States" in set(table["label"])
+    # The totals row: unique devices do not add up across countries, so it is the API's total.
+    summary = direct_client.metric(
+        MetricQuery(Metric.UNIQUE_DEVICES, query.time_range, tz=query.tz)
+    )
+    assert total["label"] == "Total"
+    assert total["value"] == summary.frame["value"].sum()
+    assert total["share"] == 1.0
 
     period = resolve_period(Preset.LAST_28_DAYS, "Europe/Berlin")
     name = (
-        f"breakdowns_unique-devices-by-location_{period.start.date():%Y-%m-%d}_"
+        f"breakdowns_unique-devices-by-country_{period.start.date():%Y-%m-%d}_"
         f"{period.last_day:%Y-%m-%d}.csv"
     )
     rows = csv_rows(downloads[name])
-    assert list(rows[0])[:4] == ["location", "name", "unique_devices", "share"]
-    assert sum(int(row["unique_devices"]) for row in rows) == expected["value"].sum()
+    assert list(rows[0]) == [
+        "Country",
+        "Country code",
+        "Unique devices",
+        "Share (%)",
+        "Unique devices, previous period",
+        "Change (%)",
+    ]
+    assert [row["Country code"] for row in rows] == list(expected["point"])
+    assert sum(int(row["Unique devices"]) for row in rows) == expected["value"].sum()
+    assert sum(float(row["Share (%)"]) for row in rows) == pytest.approx(100, abs=0.05 * len(rows))
+    for row, share in zip(rows, table["share"], strict=True):
+        assert float(row["Share (%)"]) == pytest.approx(share * 100, abs=0.05)
 
 
-def test_breakdown_choices_follow_the_widgets_into_the_url(dashboard_env, app):
+def test_an_older_link_by_location_opens_the_country_breakdown(dashboard_env, app):
+    at = open_page(app(params={"range": "last-7-days", "by": "location"}), BREAKDOWNS)
+    assert not at.exception
+    assert at.query_params["by"] == "country"
+    assert by_name(at)["current"].dimension is Dimension.COUNTRY
+
+
+def test_breakdown_choices_follow_the_widgets_into_the_url(dashboard_env, app, downloads):
     at = open_page(app(params={"range": "last-7-days"}), BREAKDOWNS)
     at.selectbox(key="url_by").set_value(Dimension.DEVICE).run()
     at.selectbox(key="url_metric").set_value(Metric.AUTHENTICATED_VIEWERS).run()
@@ -70,16 +98,61 @@ def test_breakdown_choices_follow_the_widgets_into_the_url(dashboard_env, app):
     assert at.query_params["metric"] == "authenticated-viewers"
     query = by_name(at)["current"]
     assert (query.metric, query.dimension) == (Metric.AUTHENTICATED_VIEWERS, Dimension.DEVICE)
-    labels = set(at.dataframe[0].value["label"])
+    labels = set(at.dataframe[0].value["label"]) - {"Total"}
     assert labels <= {"Desktop", "Mobile", "Tablet", "TV", "Other"}
+    # Devices are shown and downloaded by name: no column of the API's raw values.
+    assert "point" not in at.dataframe[0].proto.column_order
+    (name,) = [name for name in downloads if "authenticated-viewers-by-device" in name]
+    assert list(csv_rows(downloads[name])[0]) == [
+        "Device",
+        "Authenticated viewers",
+        "Share (%)",
+        "Authenticated viewers, previous period",
+        "Change (%)",
+    ]
 
 
-def test_breakdown_over_time_has_a_row_per_bucket(dashboard_env, app):
+def test_regions_are_downloaded_with_their_code(dashboard_env, app, downloads):
+    at = open_page(
+        app(params={"range": "last-7-days", "by": "region", "compare": "off"}), BREAKDOWNS
+    )
+    assert not at.exception
+    (name,) = [name for name in downloads if "total-views-by-region" in name]
+    rows = csv_rows(downloads[name])
+    assert list(rows[0]) == ["Region", "Region code", "Total views", "Share (%)"]
+    shown = at.dataframe[0].value.iloc[:-1]  # less the totals row
+    assert [row["Region code"] for row in rows] == list(shown["point"])
+    assert [row["Region"] for row in rows] == list(shown["label"])
+
+
+def test_breakdown_over_time_has_a_row_per_bucket(dashboard_env, app, downloads):
     at = open_page(app(params={"range": "yesterday", "by": "hour", "chart": "bar"}), BREAKDOWNS)
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 24
     assert {"value", "previous_value", "change"} <= set(table.columns)
+
+    period = resolve_period(Preset.YESTERDAY, "Europe/Berlin")
+    name = f"breakdowns_total-views-by-hour_{period.start:%Y-%m-%d}_{period.last_day:%Y-%m-%d}.csv"
+    rows = csv_rows(downloads[name])
+    assert list(rows[0]) == [
+        "Hour",
+        "Total views",
+        "Hour, previous period",
+        "Total views, previous period",
+        "Change (%)",
+        "Time zone",
+    ]
+    assert len(rows) == 24
+    assert rows[0]["Hour"] == f"{period.start:%Y-%m-%d} 00:00"  # the local wall clock
+    assert {row["Time zone"] for row in rows} == {"Europe/Berlin"}
+    by_time = table.set_index("time")
+    for row in rows:
+        change = by_time.loc[pd.Timestamp(row["Hour"], tz="Europe/Berlin"), "change"]
+        if pd.isna(change):
+            assert row["Change (%)"] == ""  # nothing before: empty, never 0
+        else:
+            assert float(row["Change (%)"]) == pytest.approx(change * 100, abs=0.05)
 
 
 def test_breakdown_without_data_shows_an_empty_state(dashboard_env, app):
@@ -93,7 +166,7 @@ def test_breakdown_without_data_shows_an_empty_state(dashboard_env, app):
 # --- peak viewers ----------------------------------------------------------------------------
 
 
-def test_peak_viewers_table_matches_the_api(dashboard_env, app, direct_client):
+def test_peak_viewers_table_matches_the_api(dashboard_env, app, direct_client, downloads):
     at = open_page(app(params={"range": "last-7-days", "top": "3"}), PEAKS)
     assert not at.exception
     query = by_name(at)["current"]
@@ -105,6 +178,30 @@ def test_peak_viewers_table_matches_the_api(dashboard_env, app, direct_client):
     headline = {metric.label: metric.value for metric in at.metric}
     assert headline["Overall peak concurrent viewers"] == f"{expected['peak'].max():,}"
     assert at.slider(key="url_top").value == 3
+
+    (name,) = [name for name in downloads if name.startswith("peak-viewers_peak-per-content")]
+    rows = csv_rows(downloads[name])
+    assert list(rows[0]) == [
+        "Content",
+        "Content type",
+        "Content ID",
+        "Peak concurrent viewers",
+        "Peak at",
+        "Time zone",
+    ]
+    assert [int(row["Peak concurrent viewers"]) for row in rows] == list(expected["peak"])
+    assert [row["Peak at"] for row in rows] == [
+        f"{moment:%Y-%m-%d %H:%M}" for moment in expected["peak_time"]
+    ]
+    (name,) = [name for name in downloads if name.startswith("peak-viewers_top-3-by-hour")]
+    assert list(csv_rows(downloads[name])[0]) == [
+        "Hour",
+        "Content",
+        "Content type",
+        "Content ID",
+        "Peak concurrent viewers",
+        "Time zone",
+    ]
 
 
 def test_peak_viewers_by_minute_for_one_content_type(dashboard_env, app):
@@ -151,7 +248,9 @@ def submit(at):
     return form_button.click().run()
 
 
-def test_viewer_lookup_finds_matches_and_one_viewers_totals(dashboard_env, app, direct_client):
+def test_viewer_lookup_finds_matches_and_one_viewers_totals(
+    dashboard_env, app, direct_client, downloads
+):
     at = open_page(app(params={"range": "last-28-days"}), LOOKUP)
     at.main.text_input[0].input("anna")
     at = submit(at)
@@ -173,6 +272,19 @@ def test_viewer_lookup_finds_matches_and_one_viewers_totals(dashboard_env, app, 
         totals["Contents"] == f"{len(segments[['content_type', 'content_id']].drop_duplicates()):,}"
     )
     assert len(at.dataframe[1].value) == len(segments)
+
+    (name,) = [name for name in downloads if name.startswith("viewer-lookup_matches_")]
+    found = csv_rows(downloads[name])
+    assert [row["Viewer identifier"] for row in found] == list(matches["viewer_identifier"])
+    assert [row["Last activity"] for row in found] == [
+        f"{moment:%Y-%m-%d %H:%M:%S}" for moment in matches["last_activity"]
+    ]
+    (name,) = [name for name in downloads if name.startswith("viewer-lookup_segments_")]
+    history = csv_rows(downloads[name])
+    assert len(history) == len(segments)
+    assert list(history[0])[:3] == ["Started", "Finished", "Content"]
+    assert list(history[0])[-1] == "Time zone"
+    assert [row["Started"] for row in history] == sorted(row["Started"] for row in history)
 
 
 def test_viewer_lookup_without_matches_says_so(dashboard_env, app):
@@ -250,7 +362,8 @@ def test_views_export_neutralises_formulas_in_the_csv(point_app_at, start_demo, 
 
 
 def test_long_peak_ranges_are_fetched_in_parts_side_by_side(dashboard_env, app, direct_client):
-    at = open_page(app(params={"range": "last-90-days", "compare": "off"}), PEAKS)
+    params = {"range": "last-90-days", "compare": "off", "granularity": "hour"}
+    at = open_page(app(params=params), PEAKS)
     assert not at.exception
     call = by_name(at)["current"]
     assert isinstance(call, Chunked)

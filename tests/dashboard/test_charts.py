@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pytest
 
 from analytics.dashboard import charts, tables
 from analytics.dashboard.tables import Peak
@@ -53,7 +55,19 @@ def test_choropleth_uses_alpha_3_codes_and_leaves_unknown_countries_out():
     (trace,) = figure.data
     assert list(trace.locations) == ["DEU"]
     assert trace.locationmode == "ISO-3"
-    assert list(trace.z) == [3]
+    assert list(trace.customdata) == [3]  # hover and colour bar speak in real numbers
+    assert list(trace.z) == pytest.approx([math.log10(3)])  # the shade is log-scaled
+
+
+def test_the_map_shade_is_logarithmic_with_ticks_in_real_numbers():
+    table = tables.with_countries(
+        pd.DataFrame({"point": ["US", "DE", "HU"], "value": [25_000, 250, 3]})
+    )
+    (trace,) = charts.choropleth(table, value_label="Total views").data
+    assert list(trace.z) == pytest.approx([math.log10(25_000), math.log10(250), math.log10(3)])
+    assert list(trace.colorbar.ticktext) == ["1", "10", "100", "1,000", "10,000", "100,000"]
+    assert trace.colorbar.orientation == "h"
+    assert charts.log_ticks(1) == [1, 10]
 
 
 def test_peak_lines_mark_the_overall_peak_with_its_value():

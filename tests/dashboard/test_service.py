@@ -87,6 +87,7 @@ def test_one_failed_call_does_not_take_down_the_others(demo_server):
 def test_unexpected_errors_become_a_generic_message(demo_server, caplog):
     class Broken:
         account_key = "broken"
+        secrets = ()
 
         def metric(self, query):
             raise RuntimeError("secret internals")

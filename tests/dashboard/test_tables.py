@@ -167,3 +167,64 @@ def test_viewer_totals_count_sessions_and_finished_watch_time():
 )
 def test_durations_read_naturally(seconds, text):
     assert tables.format_duration(timedelta(seconds=seconds)) == text
+
+
+def test_months_of_a_leap_year_land_on_the_same_months_of_the_next():
+    # 2025 by month against 2024 (a leap year): each month onto the same month.
+    utc = ZoneInfo("UTC")
+    period = resolve_period(Preset.LAST_YEAR, "UTC", now=datetime(2026, 2, 1, tzinfo=utc))
+    current = metric_frame(
+        [datetime(2025, month, 1, tzinfo=utc) for month in range(1, 13)], list(range(1, 13)), "UTC"
+    )
+    previous = metric_frame(
+        [datetime(2024, month, 1, tzinfo=utc) for month in range(1, 13)],
+        [10 * month for month in range(1, 13)],
+        "UTC",
+    )
+    series = tables.compare_series(current, previous, period, Dimension.MONTH)
+    assert len(series) == 12
+    assert series["previous_value"].tolist() == [10 * month for month in range(1, 13)]
+    assert series["previous_time"].iloc[11] == pd.Timestamp(datetime(2024, 12, 1, tzinfo=utc))
+
+
+def test_a_breakdown_gets_a_total_row_of_sums_and_the_change_of_the_totals():
+    current = pd.DataFrame({"point": ["desktop", "mobile"], "value": [60, 40]})
+    previous = pd.DataFrame({"point": ["desktop", "mobile"], "value": [50, 30]})
+    table = tables.with_total_row(tables.breakdown_table(current, previous, Dimension.DEVICE))
+    total = table.iloc[-1]
+    assert len(table) == 3
+    assert total["label"] == "Total"
+    assert pd.isna(total["point"])
+    assert (total["value"], total["previous_value"]) == (100, 80)
+    assert total["share"] == pytest.approx(1.0)
+    assert total["change"] == pytest.approx(0.25)
+    assert table["value"].dtype == "int64"
+
+
+def test_unique_counts_take_their_totals_from_the_summary_not_the_sum():
+    # One device seen in two countries counts in both rows: the total is the summary's figure.
+    current = pd.DataFrame({"point": ["DE", "FR"], "value": [6, 5]})
+    previous = pd.DataFrame({"point": ["DE", "FR"], "value": [4, 4]})
+    table = tables.breakdown_table(current, previous, Dimension.COUNTRY)
+    total = tables.with_total_row(table, total=10, previous_total=0).iloc[-1]
+    assert (total["value"], total["previous_value"]) == (10, 0)
+    assert pd.isna(total["change"])  # nothing before: no percentage
+    assert tables.Metric.UNIQUE_DEVICES not in tables.ADDITIVE_METRICS
+    assert tables.Metric.TOTAL_VIEWS in tables.ADDITIVE_METRICS
+
+
+def test_a_total_row_without_a_comparison_or_rows():
+    empty = tables.breakdown_table(
+        pd.DataFrame({"point": pd.Series([], dtype="str"), "value": pd.Series([], dtype="int64")}),
+        None,
+        Dimension.DEVICE,
+    )
+    table = tables.with_total_row(empty)
+    assert table["label"].tolist() == ["Total"]
+    assert table["value"].tolist() == [0]
+    assert "change" not in table
+
+
+def test_countries_and_regions_have_labels():
+    assert tables.DIMENSION_LABELS[Dimension.COUNTRY] == "Country"
+    assert tables.DIMENSION_LABELS[Dimension.REGION] == "Region"

@@ -26,6 +26,7 @@ from tests.support.browser import (  # noqa: F401 (chromium_browser: the browser
 )
 from tests.support.dashboard import (
     ANALYST,
+    LEAVER,
     VIEWER,
     FixedRange,
     add_users,
@@ -42,9 +43,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="session")
 def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An analyst and a plain viewer, added with `python -m analytics add-user`."""
+    """Analysts (one who signs out) and a plain viewer, added with `python -m analytics
+    add-user`."""
     path = tmp_path_factory.mktemp("e2e-users") / "users.yaml"
-    add_users(path, [ANALYST, VIEWER])
+    add_users(path, [ANALYST, LEAVER, VIEWER])
     return path
 
 

@@ -62,6 +62,7 @@ def test_without_configuration_the_demo_account_opens_the_demo_data(
         "Overview",
         "Breakdowns",
         "Peak viewers",
+        "Content",
         "Viewer lookup",
         "Views export",
     ]

@@ -17,11 +17,11 @@ from tests.support.browser import (
     sign_in,
     wait_until_settled,
 )
-from tests.support.dashboard import ANALYST, page_url
+from tests.support.dashboard import ANALYST, LEAVER, page_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ALL_PAGES = ["Overview", "Breakdowns", "Peak viewers", "Viewer lookup", "Views export"]
+ALL_PAGES = ["Overview", "Breakdowns", "Peak viewers", "Content", "Viewer lookup", "Views export"]
 
 
 def sidebar_logout(page: Page):
@@ -42,7 +42,8 @@ def test_a_wrong_password_is_refused(page: Page, dashboard_url: str) -> None:
 def test_the_right_password_lets_you_in_and_logout_signs_you_out(
     page: Page, dashboard_url: str
 ) -> None:
-    open_as(page, dashboard_url, ANALYST.username, ANALYST.password)
+    # LEAVER: logging out ends every login of the user, the cookies other tests share too.
+    open_as(page, dashboard_url, LEAVER.username, LEAVER.password)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Signed in as")
     assert nav_links(page) == ALL_PAGES

@@ -6,6 +6,8 @@ browser's timezone), so the test asks the API the very same questions with `anal
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pycountry
 import pytest
 from playwright.sync_api import Page
@@ -89,50 +91,56 @@ def test_the_series_csv_holds_the_api_numbers_per_day(
     daily = api.metric(
         MetricQuery(Metric.TOTAL_VIEWS, fixed_range.time_range, Dimension.DAY, tz=fixed_range.tz)
     ).frame
-    expected = {
-        point.isoformat(): int(value)
-        for point, value in zip(daily["point"], daily["value"], strict=True)
-    }
-    shown = {row["time"]: int(row["total_views"]) for row in delivered.rows}
+    days = [fixed_range.first_day + timedelta(days=day) for day in range(fixed_range.days)]
+    values = daily.sort_values("point")["value"].astype(int)
+    expected = [(f"{day:%Y-%m-%d}", value) for day, value in zip(days, values, strict=True)]
+    # Spreadsheet-ready: the day as a date, the headers in words.
+    assert list(delivered.rows[0])[:2] == ["Day", "Total views"]
+    shown = [(row["Day"], int(row["Total views"])) for row in delivered.rows]
     assert shown == expected
-    assert len(shown) == fixed_range.days
 
 
 def test_a_downloaded_csv_has_the_rows_of_its_table(
     analyst_page: Page, dashboard_url: str, fixed_range: FixedRange, api: AnalyticsClient
 ) -> None:
     page = analyst_page
-    url = page_url(dashboard_url, "breakdowns", **fixed_range.params, by="location")
+    url = page_url(dashboard_url, "breakdowns", **fixed_range.params, by="country")
     open_signed_in(page, url)
     assert_no_error_shown(page)
     table = page.get_by_test_id("stDataFrame")
     shown = table_as_csv(page, table).rows  # what the table holds, from its own toolbar
     delivered = download(page, page.get_by_test_id("stDownloadButton"))
     assert delivered.file_name == (
-        f"breakdowns_total-views-by-location_{fixed_range.first_day:%Y-%m-%d}_"
+        f"breakdowns_total-views-by-country_{fixed_range.first_day:%Y-%m-%d}_"
         f"{fixed_range.last_day:%Y-%m-%d}.csv"
     )
     rows = delivered.rows
 
+    *shown, total = shown  # the table ends with its totals row; the file holds data rows only
+    assert total["label"] == "Total"
+    assert int(total["value"]) == sum(int(row["Total views"]) for row in rows)
     assert len(rows) == len(shown) > 5
     for table_row, csv_row in zip(shown, rows, strict=True):
-        assert csv_row["location"] == table_row["point"]
-        assert csv_row["name"] == table_row["label"]
-        assert int(csv_row["total_views"]) == int(table_row["value"])
-        assert float(csv_row["share"]) == pytest.approx(float(table_row["share"]))
-        assert int(csv_row["previous_period_total_views"] or 0) == int(
+        assert csv_row["Country code"] == table_row["point"]
+        assert csv_row["Country"] == table_row["label"]
+        assert int(csv_row["Total views"]) == int(table_row["value"])
+        # A share of 0.4853 is written as the percentage 48.5.
+        assert float(csv_row["Share (%)"]) == pytest.approx(
+            float(table_row["share"]) * 100, abs=0.05
+        )
+        assert int(csv_row["Total views, previous period"] or 0) == int(
             table_row["previous_value"] or 0
         )
 
     # The map colours every country of the table (the API's ISO codes turned into Plotly's).
-    countries = [row for row in rows if pycountry.countries.get(alpha_2=row["location"])]
+    countries = [row for row in rows if pycountry.countries.get(alpha_2=row["Country code"])]
     assert page.locator(".choroplethlayer path").count() == len(countries) > 0
 
     # ... and both are the API's answer for the same question.
     by_country = api.metric(
         MetricQuery(
-            Metric.TOTAL_VIEWS, fixed_range.time_range, Dimension.LOCATION, tz=fixed_range.tz
+            Metric.TOTAL_VIEWS, fixed_range.time_range, Dimension.COUNTRY, tz=fixed_range.tz
         )
     ).frame
     expected = dict(zip(by_country["point"], by_country["value"].astype(int), strict=True))
-    assert {row["location"]: int(row["total_views"]) for row in rows} == expected
+    assert {row["Country code"]: int(row["Total views"]) for row in rows} == expected

@@ -288,6 +288,14 @@ def test_every_table_is_a_csv_attachment_that_pandas_reads(sent, api) -> None:
         tz=TZ,
     )
     assert int(api.metric(query).frame["value"].sum()) == first["views"]
+    # ... named by their titles from the Channel API, not "Channel 123".
+    catalogue = api.catalogue()
+    assert catalogue.available
+    assert list(top["content"]) == [
+        catalogue.label(kind, int(number))
+        for kind, number in zip(top["content_type"], top["content_id"], strict=True)
+    ]
+    assert not top["content"].str.match(r"^(Channel|Video) \d+$").any()
     for name in ("countries", "devices", "view-sources"):
         table = tables[name]
         assert {"point", "label", "value", "share", "previous_value", "change"} <= set(table)

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from analytics.api import Metric, MetricQuery, TimeRange
+from analytics.api import ApiSettings, Metric, MetricQuery, TimeRange, ViewsQuery
 from analytics.dashboard import service
+from analytics.dashboard.render_budget import RenderRun
 from analytics.dashboard.request_slots import FairSlots, Superseded
 from analytics.dashboard.service import MAX_REQUESTS_PER_RENDER
 from analytics.dashboard.users import UserRecord, hash_password, save_users_file
+from analytics.wiring import open_client
 from tests.support.dashboard import app_test, configure_app, direct_client
 
 PEAKS = "app_pages/peak_viewers.py"
@@ -73,7 +75,9 @@ def test_a_126_year_peak_link_makes_at_most_50_requests(server, tmp_path):
     at = render(server, PEAKS, CENTURY, tmp_path / "fresh")
     assert not at.exception
     assert server.request_count() <= MAX_REQUESTS_PER_RENDER
-    assert "cover only the last 182 days" in infos(at)  # the page says what it limited
+    assert service.RUN_KEY in at.session_state  # one budget for the whole render
+    # The page says what it limited: peaks by month, finer buckets only for shorter ranges.
+    assert "are available for ranges of up to" in infos(at)
     assert not at.error, [e.value for e in at.error]
 
 
@@ -81,7 +85,7 @@ def test_a_126_year_overview_and_hourly_breakdown_stay_within_the_budget(server,
     at = render(server, OVERVIEW, CENTURY, tmp_path / "fresh")
     assert not at.exception
     assert server.request_count() <= MAX_REQUESTS_PER_RENDER
-    assert "cover only the last 182 days" in infos(at)
+    assert not at.error, [e.value for e in at.error]  # by month: nothing had to be left out
 
     server.reset_request_count()
     at = render(server, BREAKDOWNS, {**CENTURY, "by": "hour"}, tmp_path / "fresh2")
@@ -120,17 +124,6 @@ def test_calls_beyond_the_budget_are_never_started(server):
     assert all("more than 50 API requests" in (o.error or "") for o in skipped)
 
 
-class _Requests:
-    """Stands in for Streamlit's ScriptRequests: the run is asked to stop when `_state` says."""
-
-    class _State:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-    def __init__(self) -> None:
-        self._state = self._State("CONTINUE")
-
-
 def test_queued_calls_of_a_superseded_run_are_dropped(start_demo):
     slow = start_demo(latency_ms=300)
     client = direct_client(slow)
@@ -141,21 +134,66 @@ def test_queued_calls_of_a_superseded_run_are_dropped(start_demo):
         )
         for n in range(40)
     }
-    requests = _Requests()
+    run = RenderRun("tab")
     slow.reset_request_count()
-
-    def stop_after_first_request() -> None:
-        while slow.request_count() == 0:
-            threading.Event().wait(0.01)
-        requests._state = _Requests._State("RERUN")  # the user moved on
-
-    watcher = threading.Thread(target=stop_after_first_request)
+    watcher = threading.Thread(target=end_after_first_request, args=(slow, run))
     watcher.start()
-    answers = service._fetch_missing(pieces, client, service._Run("tab", requests))
+    answers = service._fetch_missing(pieces, client, run)
     watcher.join()
     dropped = [a for a in answers.values() if isinstance(a, Superseded)]
     assert dropped, "every call was made although the run was superseded"
     assert slow.request_count() <= service.MAX_WORKERS < len(pieces)
+
+
+def end_after_first_request(server, run: RenderRun) -> None:
+    """The user moves on (another page, a closed tab) once the first request reached the API."""
+    while server.request_count() == 0:
+        threading.Event().wait(0.01)
+    run.end()
+
+
+def paging_client(server, page_limit: int = 10):
+    """A client without an HTTP cache whose list queries need many small pages."""
+    settings = ApiSettings(
+        client_id=server.client_id,
+        client_secret=server.settings.accounts[server.client_id],
+        api_url=server.base_url,
+        token_url=server.token_url,
+        cache_enabled=False,
+        page_limit=page_limit,
+        concurrency=4,
+    )
+    return open_client(settings)
+
+
+def ten_days_of_views() -> ViewsQuery:
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return ViewsQuery(TimeRange(end - timedelta(days=10), end))
+
+
+def test_the_pages_of_one_paged_query_count_against_the_budget(start_demo):
+    server = start_demo()
+    client = paging_client(server)
+    pages = -(-client.views(ten_days_of_views()).total_count // 10)
+    assert pages > 2 * MAX_REQUESTS_PER_RENDER  # one call, far more pages than the budget
+    server.reset_request_count()
+    batch = service.fetch_all({"views": ten_days_of_views}, client)
+    assert 0 < server.request_count() <= MAX_REQUESTS_PER_RENDER
+    assert "more than 50 API requests" in (batch["views"].error or "")
+
+
+def test_a_superseded_run_stops_paging(start_demo):
+    slow = start_demo(latency_ms=200)
+    client = paging_client(slow)
+    run = RenderRun("tab", budget=10_000)
+    slow.reset_request_count()
+    watcher = threading.Thread(target=end_after_first_request, args=(slow, run))
+    watcher.start()
+    answers = service._fetch_missing({("views", 0): ten_days_of_views()}, client, run)
+    watcher.join()
+    assert isinstance(answers[("views", 0)], Superseded)
+    # Pages already asked for finish; no page is asked for after the run ended.
+    assert slow.request_count() <= 1 + client.settings.concurrency
 
 
 def test_a_session_over_its_share_waits_while_another_is_served():
@@ -224,3 +262,57 @@ def test_a_slot_wait_ends_when_the_run_is_superseded():
         pass
     gate.set()
     thread.join()
+
+
+def test_each_render_has_its_budget_and_ends_the_one_before(server):
+    at = app_test("vic", {"range": "last-7-days"}).run()
+    assert not at.exception
+    _, first = at.session_state[service.RUN_KEY]
+    assert 0 < first.spent <= MAX_REQUESTS_PER_RENDER  # the overview's requests, counted
+    at.run()  # the next run of the session (a click, a rerun)
+    _, second = at.session_state[service.RUN_KEY]
+    assert second is not first
+    assert not first.wanted()  # whatever the first run still did would send nothing more
+    assert second.wanted()
+
+
+def test_a_run_streamlit_stops_ends_its_calls():
+    class Rerun(BaseException):
+        pass
+
+    def stop_check() -> None:
+        raise Rerun
+
+    run = RenderRun("tab", stop_check=stop_check)
+    with pytest.raises(Rerun):
+        run.check()
+    assert not run.wanted()
+    with pytest.raises(Superseded):
+        run.before_request()
+
+
+def test_a_call_joined_from_a_run_that_ended_is_asked_again(start_demo):
+    """Fast reruns: the new run joins the old run's calls under way, then the old run ends
+    (and its paged query stops paging): the new run asks for it again and gets its answer."""
+    slow = start_demo(latency_ms=100)
+    client = paging_client(slow, page_limit=200)
+    views = {("views", 0): ten_days_of_views()}
+    old, new = RenderRun("tab", budget=10_000), RenderRun("tab", budget=10_000)
+    answers: dict[str, object] = {}
+    slow.reset_request_count()
+
+    def render(name: str, run: RenderRun) -> None:
+        answers[name] = service._fetch_missing(views, client, run)[("views", 0)]
+
+    first = threading.Thread(target=render, args=("old", old))
+    first.start()
+    while slow.request_count() == 0:
+        threading.Event().wait(0.01)
+    second = threading.Thread(target=render, args=("new", new))
+    second.start()
+    old.end()  # the old run is over (fast rerun: the new one already started)
+    first.join()
+    second.join()
+    assert isinstance(answers["old"], Superseded)
+    assert not isinstance(answers["new"], BaseException), answers["new"]
+    assert len(answers["new"].frame) == answers["new"].total_count > 200

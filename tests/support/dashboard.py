@@ -28,6 +28,7 @@ CREDENTIAL_VARIABLES = (
     "IBM_VIDEO_ANALYTICS_TOKEN",
     "ANALYTICS_API_URL",
     "IBM_VIDEO_TOKEN_URL",
+    "IBM_VIDEO_CHANNEL_API_URL",
     "ANALYTICS_CACHE_REDIS_URL",
 )
 
@@ -44,6 +45,9 @@ class Account:
 ANALYST = Account("ana", "ana-analyst-pw", "analyst")
 VIEWER = Account("vic", "vic-viewer-pw", "viewer")
 ADMIN = Account("adm", "adm-admin-pw", "admin")
+# Signs out in a test: logging out revokes every login of that user (all their cookies), so
+# the users whose cookies tests share never log out.
+LEAVER = Account("leo", "leo-analyst-pw", "analyst")
 
 
 def add_users(users_file: Path, accounts: Iterable[Account]) -> None:
@@ -66,6 +70,7 @@ def api_env(server: DemoServer, cache_dir: Path, client_id: str | None = None) -
         "IBM_VIDEO_CLIENT_SECRET": server.settings.accounts[client_id],
         "ANALYTICS_API_URL": server.base_url,
         "IBM_VIDEO_TOKEN_URL": server.token_url,
+        "IBM_VIDEO_CHANNEL_API_URL": server.channel_api_url,
         "ANALYTICS_CACHE_DIR": str(cache_dir),
     }
 
@@ -96,6 +101,7 @@ def direct_client(server: DemoServer, client_id: str | None = None) -> Analytics
         client_secret=server.settings.accounts[client_id],
         api_url=server.base_url,
         token_url=server.token_url,
+        channel_api_url=server.channel_api_url,
         cache_enabled=False,
     )
     return open_client(settings)

@@ -1,7 +1,9 @@
 """Breakdowns: one metric by one dimension, against the previous period.
 
-Time dimensions draw a line or bar chart; location a world map and a ranked table; device and
-view source bars or a donut. Every table has share and change against the previous period.
+Time dimensions draw a line or bar chart; country a world map and a ranked table; region,
+device and view source bars or a donut. Every table has share and change against the previous
+period. Countries are asked for as `country` (the current API); the client falls back to
+`location` on v1.0.3, and links that say `by=location` still open the country breakdown.
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ import streamlit as st
 from analytics.api import Dimension, Metric
 from analytics.dashboard import charts, tables
 from analytics.dashboard.context import PageContext
+from analytics.dashboard.downloads import (
+    Cell,
+    Column,
+    bucket_cell,
+    previous_period,
+    spreadsheet,
+)
 from analytics.dashboard.filters import url_choice
-from analytics.dashboard.panels.common import column_name, metric_query
+from analytics.dashboard.panels.common import metric_query
 from analytics.dashboard.periods import metric_bucket
 from analytics.dashboard.service import Batch, fetch_all
 from analytics.dashboard.tables import DIMENSION_LABELS, METRIC_LABELS
@@ -35,7 +44,8 @@ DIMENSIONS = (
     Dimension.DAY,
     Dimension.HOUR,
     Dimension.MONTH,
-    Dimension.LOCATION,
+    Dimension.COUNTRY,
+    Dimension.REGION,
     Dimension.DEVICE,
     Dimension.VIEW_SOURCE,
 )
@@ -45,7 +55,31 @@ CHART_TYPES = {
     "location": ("map",),
 }
 CHART_LABELS = {"line": "Line", "bar": "Bars", "donut": "Donut", "map": "Map"}
+MAPPED = (Dimension.COUNTRY, Dimension.LOCATION)
+# Older links name the country breakdown by v1.0.3's dimension.
+URL_ALIASES = {"by": {Dimension.LOCATION.value: Dimension.COUNTRY.value}}
 MANY_POINTS = 2_000
+# The code beside a place's name (header, help) in the table and the CSV; devices and view
+# sources are shown by name only (their API values are in the help text).
+_COUNTRY_CODE = (
+    "Country code",
+    "The two-letter ISO 3166 code the Analytics API gives the country.",
+)
+CODE_COLUMNS = {
+    Dimension.COUNTRY: _COUNTRY_CODE,
+    Dimension.LOCATION: _COUNTRY_CODE,
+    Dimension.REGION: (
+        "Region code",
+        "The ISO 3166-2 code (country-region) the Analytics API gives the region.",
+    ),
+}
+NAME_HELP = {
+    Dimension.DEVICE: "The Analytics API's `device` breakdown: desktop, mobile, tablet, tv...",
+    Dimension.VIEW_SOURCE: (
+        "Where the player was: on your own site or embedded on another one (the Analytics "
+        "API's `view-source` breakdown: onsite, offsite)."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -63,11 +97,15 @@ class Choice:
 def _family(dimension: Dimension) -> str:
     if dimension.is_time:
         return "time"
-    return "location" if dimension is Dimension.LOCATION else "category"
+    return "location" if dimension in MAPPED else "category"
 
 
 def choose() -> Choice:
-    """The metric, dimension and chart pickers (mirrored in the URL)."""
+    """The metric, dimension and chart pickers (mirrored in the URL; no chart picker where
+    there is one chart only)."""
+    for param, aliases in URL_ALIASES.items():
+        if st.query_params.get(param) in aliases:
+            st.query_params[param] = aliases[st.query_params[param]]
     left, middle, right = st.columns([2, 2, 2])
     with left:
         metric = url_choice(
@@ -90,6 +128,8 @@ def choose() -> Choice:
             format_func=lambda d: DIMENSION_LABELS[d],
         )
     options = CHART_TYPES[_family(dimension)]
+    if len(options) == 1:
+        return Choice(metric, dimension, options[0])
     with right:
         chart_type = url_choice(
             st.segmented_control,
@@ -122,6 +162,13 @@ def load(context: PageContext, choice: Choice) -> Batch:
         calls["previous"] = partial(
             metric_query, choice.metric, context.previous, context.filters, choice.dimension
         )
+    if not choice.dimension.is_time and choice.metric not in tables.ADDITIVE_METRICS:
+        # Unique counts do not add up across countries or devices: the total is asked for.
+        calls["total"] = partial(metric_query, choice.metric, context.period, context.filters)
+        if context.previous is not None:
+            calls["previous-total"] = partial(
+                metric_query, choice.metric, context.previous, context.filters
+            )
     with st.spinner("Loading the breakdown…"):
         return fetch_all(calls, context.client)
 
@@ -138,7 +185,7 @@ def show(context: PageContext, choice: Choice, batch: Batch) -> None:
     if choice.dimension.is_time:
         _time_breakdown(context, choice, current.result.frame, previous_frame)
     else:
-        _category_breakdown(context, choice, current.result.frame, previous_frame)
+        _category_breakdown(context, choice, current.result.frame, previous_frame, batch)
 
 
 def _time_breakdown(
@@ -183,20 +230,15 @@ def _time_breakdown(
         width="stretch",
         height=320,
     )
-    name = column_name(choice.metric)
-    download(
-        table.rename(
-            columns={
-                choice.dimension.value: "time",
-                "value": name,
-                "previous_time": "previous_period_time",
-                "previous_value": f"previous_period_{name}",
-            }
-        ),
-        page=PAGE,
-        what=choice.what,
-        period=context.period,
-    )
+    cell = bucket_cell(choice.dimension)
+    columns = [
+        Column("time", bucket_label, cell),
+        Column("value", label),
+        Column("previous_time", previous_period(bucket_label), cell),
+        Column("previous_value", previous_period(label)),
+        Column("change", "Change (%)", Cell.PERCENT),
+    ]
+    download(spreadsheet(table, columns), page=PAGE, what=choice.what, period=context.period)
 
 
 def _category_breakdown(
@@ -204,6 +246,7 @@ def _category_breakdown(
     choice: Choice,
     current: pd.DataFrame,
     previous: pd.DataFrame | None,
+    batch: Batch,
 ) -> None:
     label = METRIC_LABELS[choice.metric]
     category = DIMENSION_LABELS[choice.dimension]
@@ -212,7 +255,7 @@ def _category_breakdown(
         empty_state(f"No {label.lower()} in this period.")
         if table.empty:
             return
-    if choice.dimension is Dimension.LOCATION:
+    if choice.dimension in MAPPED:
         table = tables.with_countries(table)
         unknown = int(table["iso_alpha3"].isna().sum())
         map_chart(charts.choropleth(table, value_label=label), key="breakdown-map")
@@ -227,11 +270,10 @@ def _category_breakdown(
             charts.category_bars(table, value_label=label, category_label=category),
             key="breakdown-bars",
         )
+    code = CODE_COLUMNS.get(choice.dimension)
     config = {
-        "label": st.column_config.TextColumn(category),
-        "point": st.column_config.TextColumn(
-            "Code" if choice.dimension is Dimension.LOCATION else "API value"
-        ),
+        "label": st.column_config.TextColumn(category, help=NAME_HELP.get(choice.dimension)),
+        **({"point": st.column_config.TextColumn(code[0], help=code[1])} if code else {}),
         "value": st.column_config.NumberColumn(label, format="localized"),
         "share": st.column_config.ProgressColumn(
             "Share", format="percent", min_value=0.0, max_value=1.0
@@ -240,19 +282,36 @@ def _category_breakdown(
         "change": st.column_config.NumberColumn("Change", format="percent"),
     }
     st.dataframe(
-        table,
+        _with_totals(table, choice, batch),
         hide_index=True,
         column_config=config,
         column_order=[c for c in config if c in table],
         width="stretch",
     )
-    name = column_name(choice.metric)
-    export = table.rename(
-        columns={
-            "point": choice.dimension.value,
-            "label": "name",
-            "value": name,
-            "previous_value": f"previous_period_{name}",
-        }
-    ).drop(columns=["iso_alpha3"], errors="ignore")
-    download(export, page=PAGE, what=choice.what, period=context.period)
+    columns = [
+        Column("label", category),
+        *([Column("point", code[0])] if code else []),
+        Column("value", label),
+        Column("share", "Share (%)", Cell.PERCENT),
+        Column("previous_value", previous_period(label)),
+        Column("change", "Change (%)", Cell.PERCENT),
+    ]
+    download(spreadsheet(table, columns), page=PAGE, what=choice.what, period=context.period)
+
+
+def _with_totals(table: pd.DataFrame, choice: Choice, batch: Batch) -> pd.DataFrame:
+    """The table with its "Total" row: views add up; unique counts take the summary calls'
+    figures, and without them (a failed call) the table has no totals row rather than a
+    wrong one."""
+    if choice.metric in tables.ADDITIVE_METRICS:
+        return tables.with_total_row(table)
+    totals = {}
+    for name in ("total", "previous-total"):
+        outcome = batch.outcomes.get(name)
+        if outcome is not None:
+            if outcome.result is None:
+                return table
+            totals[name] = int(outcome.result.frame["value"].sum())
+    return tables.with_total_row(
+        table, total=totals.get("total"), previous_total=totals.get("previous-total")
+    )

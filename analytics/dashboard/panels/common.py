@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+
+import pandas as pd
 
 from analytics.api import (
     ContentType,
@@ -11,10 +14,21 @@ from analytics.api import (
     MetricQuery,
     PeakGranularity,
     PeakQuery,
+    ViewerSecondsQuery,
 )
 from analytics.dashboard.filters import ReportFilters
 from analytics.dashboard.periods import Period, localize
-from analytics.dashboard.service import Chunked
+from analytics.dashboard.service import Chunked, Outcome
+
+WATCH_TIME_HELP = (
+    "Time spent watching, summed over all viewers (the API's viewer-seconds): a stretch of a "
+    "view counts in the period it was watched in."
+)
+AVERAGE_VIEW_HELP = "Watch time divided by total views: how long a view lasted on average."
+NO_WATCH_TIME = (
+    "The API of this account does not report watch time (viewer-seconds came with IBM's "
+    "current Analytics API)."
+)
 
 
 def metric_query(
@@ -46,10 +60,26 @@ def peak_query(period: Period, filters: ReportFilters, granularity: PeakGranular
     )
 
 
+def watch_time_query(period: Period, filters: ReportFilters) -> ViewerSecondsQuery:
+    """Seconds watched per content in month buckets: the fewest rows (and pages) whose sum is
+    the period's watch time (the API clips every bucket to the range)."""
+    return ViewerSecondsQuery(
+        period.time_range,
+        PeakGranularity.MONTH,
+        content_type=filters.content_type,
+        content_ids=filters.content_ids,
+        tz=filters.tz,
+    )
+
+
 # Longest span of one peak request: a busy account lists every content's every bucket, and
 # these spans keep that within one page (10,000 rows), so a long range costs parallel requests
 # instead of a page-after-page chain.
-PEAK_CHUNK = {PeakGranularity.HOUR: timedelta(days=14), PeakGranularity.MINUTE: timedelta(days=1)}
+PEAK_CHUNK = {
+    PeakGranularity.MINUTE: timedelta(days=1),
+    PeakGranularity.HOUR: timedelta(days=14),
+    PeakGranularity.DAY: timedelta(days=366),
+}
 
 
 def peak_call(
@@ -57,6 +87,8 @@ def peak_call(
 ) -> PeakQuery | Chunked:
     """The peak query for the period, split by time into parts run side by side if long."""
     whole = peak_query(period, filters, granularity)
+    if granularity not in PEAK_CHUNK:  # months: a few rows per content, whatever the range
+        return whole
     pieces = split_period(period, PEAK_CHUNK[granularity])
     if len(pieces) == 1:
         return whole
@@ -74,6 +106,13 @@ def split_period(period: Period, span: timedelta) -> list[Period]:
     return pieces
 
 
-def column_name(metric: Metric) -> str:
-    """The metric as a CSV column name: total_views, unique_devices, authenticated_viewers."""
-    return metric.point_name
+def average_view(watched: Outcome, views: Outcome) -> Outcome:
+    """Seconds watched per view, as a one-row answer like a summary call's (the first failed
+    call's error if either failed; 0 without views)."""
+    for outcome in (watched, views):
+        if outcome.result is None:
+            return outcome
+    count = int(views.result.frame["value"].sum())  # type: ignore[union-attr]
+    seconds = int(watched.result.frame["value"].sum()) / count if count else 0  # type: ignore[union-attr]
+    frame = pd.DataFrame({"value": [round(seconds)]})
+    return Outcome(replace(watched.result, frame=frame))  # type: ignore[arg-type]

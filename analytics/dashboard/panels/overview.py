@@ -5,16 +5,33 @@ live/recorded split. Every call of the page is independent, so all of them run a
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from analytics.api import ContentType, Metric, Result
+from analytics.api import ContentType, Dimension, Metric, Result
 from analytics.dashboard import charts, tables
 from analytics.dashboard.context import PageContext
-from analytics.dashboard.panels.common import column_name, metric_query, peak_call
-from analytics.dashboard.periods import Period, peak_granularity, peak_window, time_bucket
+from analytics.dashboard.downloads import (
+    Cell,
+    Column,
+    bucket_cell,
+    previous_period,
+    spreadsheet,
+)
+from analytics.dashboard.panels.common import (
+    AVERAGE_VIEW_HELP,
+    NO_WATCH_TIME,
+    WATCH_TIME_HELP,
+    average_view,
+    metric_query,
+    peak_call,
+    watch_time_query,
+)
+from analytics.dashboard.peak_granularity import TIME_FORMATS, default_for
+from analytics.dashboard.periods import Period, time_bucket
 from analytics.dashboard.service import Batch, Outcome, fetch_all
 from analytics.dashboard.tables import DIMENSION_LABELS, METRIC_LABELS
 from analytics.dashboard.text import plain
@@ -25,6 +42,7 @@ from analytics.dashboard.ui import (
     kpi,
     show_error,
     summary_value,
+    titles_or_ids,
 )
 
 PAGE = "overview"
@@ -32,8 +50,13 @@ KPI_METRICS = (Metric.TOTAL_VIEWS, Metric.UNIQUE_DEVICES, Metric.AUTHENTICATED_V
 SERIES_METRICS = (Metric.TOTAL_VIEWS, Metric.UNIQUE_DEVICES)
 PEAK_HELP = (
     "The highest per-content peak: the most people watching one live channel or video at "
-    "the same time, among all content in the period (per minute; for periods over a day, "
-    "the highest minute of each hour)."
+    "the same time (in one minute), among all content in the period. Longer periods are "
+    "fetched by hour, day or month, so the time shown is that bucket's."
+)
+SPLIT_COLUMNS = (
+    Column("label", "Content"),
+    Column("value", "Total views"),
+    Column("share", "Share (%)", Cell.PERCENT),
 )
 KPI_HELP = {
     Metric.TOTAL_VIEWS: "Playback sessions started in the period.",
@@ -48,9 +71,9 @@ def _calls_for(period: Period, context: PageContext, prefix: str) -> dict[str, C
     calls: dict[str, Callable] = {}
     for metric in KPI_METRICS:
         calls[f"{prefix}{metric.value}"] = partial(metric_query, metric, period, filters)
-    granularity = peak_granularity(context.period)
-    window = peak_window(period, granularity).period  # long ranges: their last days only
-    calls[f"{prefix}peak"] = partial(peak_call, window, filters, granularity)
+    granularity = default_for(context.period)  # the current period's, for both periods
+    calls[f"{prefix}peak"] = partial(peak_call, period, filters, granularity)
+    calls[f"{prefix}watch-time"] = partial(watch_time_query, period, filters)
     for metric in SERIES_METRICS:
         calls[f"{prefix}{metric.value}-series"] = partial(
             metric_query, metric, period, filters, bucket
@@ -86,10 +109,10 @@ def peak_value(result: Result) -> int:
 
 
 def kpi_row(context: PageContext, batch: Batch) -> None:
-    """Total views, unique devices, authenticated viewers and peak concurrent viewers."""
-    compare_label = "vs previous period"
-    columns = st.columns(4)
-    for column, metric in zip(columns, KPI_METRICS, strict=False):
+    """Views, devices and signed-in viewers; peak concurrent viewers, watch time and average
+    view duration (two rows of three, so each tile keeps room for its comparison)."""
+    first, second = st.columns(3), st.columns(3)
+    for column, metric in zip(first, KPI_METRICS, strict=True):
         with column:
             kpi(
                 METRIC_LABELS[metric],
@@ -97,24 +120,55 @@ def kpi_row(context: PageContext, batch: Batch) -> None:
                 _previous(batch, metric.value, context),
                 value_of=summary_value,
                 help=KPI_HELP[metric],
-                compare_label=compare_label,
             )
-    with columns[3]:
+    with second[0]:
         kpi(
             "Peak concurrent viewers",
             batch["peak"],
             _previous(batch, "peak", context),
             value_of=peak_value,
             help=PEAK_HELP,
-            compare_label=compare_label,
         )
         if batch["peak"].ok:
-            peak = tables.overall_peak(batch["peak"].result.frame)
+            peak = tables.overall_peak(
+                batch["peak"].result.frame, titles_or_ids(context.catalogue())
+            )
             if peak is not None:
-                st.caption(f"Top content: {plain(peak.content)}, {peak.time:%a %d %b %H:%M}")
-        note = peak_window(context.period, peak_granularity(context.period)).note
-        if note:
-            st.caption(note)
+                when = f"{peak.time:{TIME_FORMATS[default_for(context.period)]}}"
+                st.caption(f"Top content: {plain(peak.content)}, {when}")
+    if batch["watch-time"].unsupported:
+        with second[1]:
+            st.metric("Watch time", "–", help=WATCH_TIME_HELP, border=True)
+            st.caption(NO_WATCH_TIME)
+        return
+    with second[1]:
+        kpi(
+            "Watch time",
+            batch["watch-time"],
+            _previous(batch, "watch-time", context),
+            value_of=summary_value,
+            format_value=_duration,
+            help=WATCH_TIME_HELP,
+        )
+    with second[2]:
+        kpi(
+            "Average view duration",
+            average_view(batch["watch-time"], batch[Metric.TOTAL_VIEWS.value]),
+            _previous_average_view(batch, context),
+            value_of=summary_value,
+            format_value=_duration,
+            help=AVERAGE_VIEW_HELP,
+        )
+
+
+def _previous_average_view(batch: Batch, context: PageContext) -> Outcome | None:
+    if context.previous is None:
+        return None
+    return average_view(batch["previous-watch-time"], batch[f"previous-{Metric.TOTAL_VIEWS.value}"])
+
+
+def _duration(seconds: float) -> str:
+    return tables.format_duration(timedelta(seconds=seconds))
 
 
 def over_time(context: PageContext, batch: Batch) -> None:
@@ -151,25 +205,23 @@ def over_time(context: PageContext, batch: Batch) -> None:
                 key=f"overview-{metric.value}",
             )
             download(
-                series_for_csv(series, metric),
+                series_for_csv(series, metric, bucket),
                 page=PAGE,
                 what=metric.value,
                 period=context.period,
             )
 
 
-def series_for_csv(series: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """The chart's data with named columns: time, total_views, previous_period_...."""
-    name = column_name(metric)
-    renamed = series.rename(
-        columns={
-            "value": name,
-            "previous_time": "previous_period_time",
-            "previous_value": f"previous_period_{name}",
-        }
-    )
-    order = ["time", name, "previous_period_time", f"previous_period_{name}"]
-    return renamed[[column for column in order if column in renamed]]
+def series_for_csv(series: pd.DataFrame, metric: Metric, bucket: Dimension) -> pd.DataFrame:
+    """The chart's data for a spreadsheet: Day, Total views and the previous period's."""
+    when, label, cell = DIMENSION_LABELS[bucket], METRIC_LABELS[metric], bucket_cell(bucket)
+    columns = [
+        Column("time", when, cell),
+        Column("value", label),
+        Column("previous_time", previous_period(when), cell),
+        Column("previous_value", previous_period(label)),
+    ]
+    return spreadsheet(series, columns)
 
 
 def live_vs_recorded(context: PageContext, batch: Batch) -> None:
@@ -214,9 +266,7 @@ def live_vs_recorded(context: PageContext, batch: Batch) -> None:
             width="stretch",
         )
         download(
-            split.rename(columns={"value": "total_views"})[
-                ["content_type", "total_views", "share"]
-            ],
+            spreadsheet(split, SPLIT_COLUMNS),
             page=PAGE,
             what="live-vs-recorded",
             period=context.period,

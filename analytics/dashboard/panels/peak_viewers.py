@@ -1,27 +1,21 @@
-"""Peak viewers: concurrent viewers per minute or hour, one line per content (the top N by peak),
-the overall peak marked, and the per-content table.
+"""Peak viewers: concurrent viewers per minute, hour, day or month, one line per content (the
+top N by peak), the overall peak marked, and the per-content table.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
 import streamlit as st
 
 from analytics.api import PeakGranularity
-from analytics.dashboard import charts, tables
+from analytics.dashboard import charts, peak_granularity, tables
 from analytics.dashboard.context import PageContext
+from analytics.dashboard.downloads import Column, bucket_cell, spreadsheet
 from analytics.dashboard.filters import url_choice, url_number
 from analytics.dashboard.panels.common import peak_call
-from analytics.dashboard.periods import (
-    MINUTE_PEAKS_UP_TO,
-    Period,
-    format_change,
-    peak_granularity,
-    peak_window,
-)
+from analytics.dashboard.periods import Period, format_change
 from analytics.dashboard.service import Batch, fetch_all
 from analytics.dashboard.text import plain
 from analytics.dashboard.ui import (
@@ -30,33 +24,38 @@ from analytics.dashboard.ui import (
     empty_state,
     show_error,
     time_column,
+    titles_or_ids,
 )
 
 PAGE = "peak-viewers"
-# Minute peaks list every content's every minute: keep them to short ranges.
-MINUTE_GRANULARITY_UP_TO = MINUTE_PEAKS_UP_TO * 3
-GRANULARITY_LABELS = {PeakGranularity.MINUTE: "Minute", PeakGranularity.HOUR: "Hour"}
+# Buckets whose gaps are drawn as zeros (a day or month has no fixed length to step by).
+GAP_STEPS = {PeakGranularity.MINUTE: timedelta(minutes=1), PeakGranularity.HOUR: timedelta(hours=1)}
+PEAK_HEADER = "Peak concurrent viewers"
+CONTENT_COLUMNS = (
+    Column("content", "Content"),
+    Column("content_type", "Content type"),
+    Column("content_id", "Content ID"),
+)
 
 
 def choose(period: Period) -> tuple[PeakGranularity, int]:
-    """Granularity (minute only for short ranges) and how many contents get a line."""
+    """Granularity (the ones the range allows) and how many contents get a line."""
     left, right = st.columns([2, 3])
-    minute_allowed = period.length <= MINUTE_GRANULARITY_UP_TO
-    # Minute and hour: the granularities every API version knows (v1.0.3 has no day/month).
-    options = list(GRANULARITY_LABELS) if minute_allowed else [PeakGranularity.HOUR]
+    options = peak_granularity.allowed_for(period)
     with left:
         granularity = url_choice(
             st.segmented_control,
             "Granularity",
             options,
             param="granularity",
-            default=peak_granularity(period) if minute_allowed else PeakGranularity.HOUR,
+            default=peak_granularity.default_for(period),
             to_text=lambda g: g.value,
-            format_func=lambda g: GRANULARITY_LABELS[g],
-            key_suffix="" if minute_allowed else "-hour-only",
+            format_func=lambda g: peak_granularity.LABELS[g],
+            key_suffix=f"-{len(options)}",
         )
-        if not minute_allowed:
-            st.caption("Minutes are available for ranges of up to 3 days.")
+        note = peak_granularity.limit_note(period)
+        if note:
+            st.caption(note)
     with right:
         top = url_number(
             "Contents to draw (highest peaks first)",
@@ -68,15 +67,6 @@ def choose(period: Period) -> tuple[PeakGranularity, int]:
     return granularity, top
 
 
-def limited(context: PageContext, granularity: PeakGranularity) -> PageContext:
-    """The context with the part of the range this granularity may fetch (a note if shorter)."""
-    window = peak_window(context.period, granularity)
-    if window.note is None:
-        return context
-    st.info(window.note, icon=":material/timelapse:")
-    return replace(context, period=window.period)
-
-
 def load(context: PageContext, granularity: PeakGranularity) -> Batch:
     calls = {"current": partial(peak_call, context.period, context.filters, granularity)}
     if context.previous is not None:
@@ -85,12 +75,13 @@ def load(context: PageContext, granularity: PeakGranularity) -> Batch:
         return fetch_all(calls, context.client)
 
 
-def headline(context: PageContext, batch: Batch) -> None:
+def headline(context: PageContext, granularity: PeakGranularity, batch: Batch) -> None:
     """The overall peak (when and which content) and the number of contents watched."""
     current = batch["current"]
     if not current.ok:
         return
-    peak = tables.overall_peak(current.result.frame)
+    labels = titles_or_ids(context.catalogue())
+    peak = tables.overall_peak(current.result.frame, labels)
     previous = batch.outcomes.get("previous")
     previous_peak = (
         tables.overall_peak(previous.result.frame) if previous is not None and previous.ok else None
@@ -108,14 +99,14 @@ def headline(context: PageContext, batch: Batch) -> None:
             "Overall peak concurrent viewers",
             f"{value:,}",
             delta=delta,
-            delta_description=f"vs {context.previous.describe()}" if delta is not None else None,
+            delta_description=context.compare_label if delta is not None else None,
             border=True,
             help="The highest number of viewers of one content at the same time.",
         )
     with second:
         st.metric(
             "Peak reached",
-            f"{peak.time:%a %d %b, %H:%M}" if peak else "–",
+            f"{peak.time:{peak_granularity.TIME_FORMATS[granularity]}}" if peak else "–",
             border=True,
             help=f"In {context.tz}.",
         )
@@ -133,17 +124,23 @@ def show(context: PageContext, granularity: PeakGranularity, top: int, batch: Ba
     if frame.empty:
         empty_state("Nobody watched in this period, so there are no peaks to show.")
         return
-    step = timedelta(minutes=1) if granularity is PeakGranularity.MINUTE else timedelta(hours=1)
-    series = tables.top_peak_series(frame, top)
-    drawn = tables.with_zero_gaps(series, step, context.period)
-    peak = tables.overall_peak(frame)
-    time_label = GRANULARITY_LABELS[granularity]
+    labels = context.catalogue().label
+    series = tables.top_peak_series(frame, top, labels)
+    step = GAP_STEPS.get(granularity)
+    drawn = tables.with_zero_gaps(series, step, context.period) if step else series
+    peak = tables.overall_peak(frame, labels)
+    time_label = peak_granularity.LABELS[granularity]
     period = context.period
     shown = (period.start, min(period.end, context.now).astimezone(period.tz))
     chart(charts.peak_lines(drawn, peak, time_label=time_label, shown=shown), key="peak-lines")
     download(
-        series[["time", "content_type", "content_id", "value"]].rename(
-            columns={"value": "peak_concurrent_viewers"}
+        spreadsheet(
+            series,
+            [
+                Column("time", time_label, bucket_cell(granularity)),
+                *CONTENT_COLUMNS,
+                Column("value", PEAK_HEADER),
+            ],
         ),
         page=PAGE,
         what=f"top-{top}-by-{granularity.value}",
@@ -153,7 +150,7 @@ def show(context: PageContext, granularity: PeakGranularity, top: int, batch: Ba
     )
 
     st.subheader("Peak per content")
-    per_content = tables.peaks_by_content(frame)
+    per_content = tables.peaks_by_content(frame, labels)
     st.dataframe(
         per_content.assign(content_id=per_content["content_id"].astype("str")),
         hide_index=True,
@@ -168,8 +165,13 @@ def show(context: PageContext, granularity: PeakGranularity, top: int, batch: Ba
         height=min(420, 38 + 35 * len(per_content)),
     )
     download(
-        per_content.drop(columns=["content"]).rename(
-            columns={"peak": "peak_concurrent_viewers", "peak_time": "peak_at"}
+        spreadsheet(
+            per_content,
+            [
+                *CONTENT_COLUMNS,
+                Column("peak", PEAK_HEADER),
+                Column("peak_time", "Peak at", bucket_cell(granularity)),
+            ],
         ),
         page=PAGE,
         what=f"peak-per-content-by-{granularity.value}",

@@ -15,6 +15,7 @@ import streamlit as st
 from analytics.api import ViewersQuery
 from analytics.dashboard import charts, tables
 from analytics.dashboard.context import PageContext
+from analytics.dashboard.downloads import Cell, Column, spreadsheet
 from analytics.dashboard.service import FirstPage, Outcome, fetch_one
 from analytics.dashboard.ui import (
     chart,
@@ -22,12 +23,39 @@ from analytics.dashboard.ui import (
     empty_state,
     show_error,
     time_column,
+    titles_or_ids,
 )
 
 PAGE = "viewer-lookup"
 MIN_SEARCH_LENGTH = 3
 _SEARCH = "viewer_lookup_search"
 _SEARCH_BOX = "viewer_lookup_box"
+MATCH_COLUMNS = (
+    Column("viewer_identifier", "Viewer identifier"),
+    Column("videos_watched", "Contents watched"),
+    Column("last_activity", "Last activity", Cell.SECOND),
+)
+# One viewer's segments as the Segments table shows them, then what only the API's rows hold.
+SEGMENT_COLUMNS = (
+    Column("started_at", "Started", Cell.SECOND),
+    Column("finished_at", "Finished", Cell.SECOND),
+    Column("content", "Content"),
+    Column("content_type", "Content type"),
+    Column("content_id", "Content ID"),
+    Column("view_session_id", "View session"),
+    Column("country", "Country"),
+    Column("city", "City"),
+    Column("device", "Device"),
+    Column("browser", "Browser"),
+    Column("os", "OS"),
+    Column("view_type", "View source"),
+    Column("from", "From (s)"),
+    Column("to", "To (s)"),
+    Column("is_mobile_view", "Mobile view"),
+    Column("viewer_identifier", "Viewer identifier"),
+    Column("id", "Segment ID"),
+    Column("client_id", "Client ID"),
+)
 
 
 def search_box() -> str | None:
@@ -97,7 +125,13 @@ def find_matches(context: PageContext, search: str) -> pd.DataFrame | None:
         width="stretch",
         height=min(300, 38 + 35 * len(matches)),
     )
-    download(matches, page=PAGE, what="matches", period=context.period, key="download-matches")
+    download(
+        spreadsheet(matches, MATCH_COLUMNS),
+        page=PAGE,
+        what="matches",
+        period=context.period,
+        key="download-matches",
+    )
     return matches
 
 
@@ -148,7 +182,9 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
         )
 
     st.subheader("Timeline")
-    timeline = tables.timeline_frame(segments, until=context.now)
+    timeline = tables.timeline_frame(
+        segments, until=context.now, labels=titles_or_ids(context.catalogue())
+    )
     chart(charts.viewer_timeline(timeline), key="viewer-timeline")
 
     st.subheader("Segments")
@@ -192,7 +228,7 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
         width="stretch",
     )
     download(
-        segments,
+        spreadsheet(timeline, SEGMENT_COLUMNS),
         page=PAGE,
         what="segments",
         period=context.period,
