@@ -414,12 +414,7 @@ class AnalyticsClient:
                 cache = None
                 fetched = self._channel_api_upstream(url, params, expire_after, None, refresh)
         except ApiUnavailableError:
-            if cache is None:
-                raise
-            try:
-                stale = stale_response(cache, url, params, self.settings.cache_stale_ttl)
-            except CACHE_ERRORS:
-                stale = None
+            stale = self._stale(cache, url, params)
             if stale is None:
                 raise
             logger.warning("The Channel API failed; serving its cached answer")
@@ -524,6 +519,16 @@ class AnalyticsClient:
             return None, None
         return (cached if cached.status_code == 200 else None), cache
 
+    def _stale(self, cache: Any, url: str, params: dict[str, str]) -> requests.Response | None:
+        """The expired cached answer to serve while the API fails (None without one, or when
+        the cache itself fails)."""
+        if cache is None:
+            return None
+        try:
+            return stale_response(cache, url, params, self.settings.cache_stale_ttl)
+        except CACHE_ERRORS:
+            return None
+
     def _get(self, url: str, params: dict[str, str], expire_after: int) -> Fetched:
         """A 200 answer, from the cache when fresh; when the API fails, a stale one.
 
@@ -541,12 +546,7 @@ class AnalyticsClient:
                 cache = None
                 return self._get_upstream(url, params, expire_after, None)
         except ApiUnavailableError as error:
-            if cache is None:
-                raise
-            try:
-                stale = stale_response(cache, url, params, self.settings.cache_stale_ttl)
-            except CACHE_ERRORS:
-                stale = None
+            stale = self._stale(cache, url, params)
             if stale is None:
                 raise
             logger.warning(
