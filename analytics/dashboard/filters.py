@@ -473,7 +473,11 @@ def _content_picker(
 
 
 def _keep_picked_ids(key: str) -> None:
-    st.session_state[_KEY + CONTENT_IDS] = ",".join(map(str, st.session_state[key]))
+    """The picker's choice as the ids' own state. Signing out forgets the widget keys, and
+    Streamlit may still call this for the vanished widget: then there is nothing to keep."""
+    picked = st.session_state.get(key)
+    if picked is not None:
+        st.session_state[_KEY + CONTENT_IDS] = ",".join(map(str, picked))
 
 
 def _titled(known: Mapping[int, str], ident: int) -> str:
