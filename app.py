@@ -36,7 +36,7 @@ page = st.navigation(navigation.pages_for(session.user), position="top")
 client = connection.client_or_stop()  # the first call may start the embedded demo API
 
 titles = connection.catalogue_in_background(client)  # read while the page loads its numbers
-filters, period = sidebar_filters(titles=titles)
+filters, period = sidebar_filters(titles=titles, compare=navigation.compares(page))
 service.refresh_button(client, everything=ROLE_ADMIN in session.user.roles)
 session.account_menu()
 

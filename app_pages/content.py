@@ -1,5 +1,7 @@
 """Content: which channels and videos did best in this period, by title, against the previous
-period; or, with `?id=`, how one of them did."""
+period; or, with `?id=`, how one of them did: its figures, a live channel's event card, views and
+watch time over time, the minutes around its peak, a video's audience retention, its countries
+and devices."""
 
 from analytics.dashboard.context import page_context
 from analytics.dashboard.panels import content, one_content
@@ -18,4 +20,12 @@ else:
     one_content.header(focus)
     data = one_content.load(context, focus)
     one_content.kpis(context, focus, data)
+    data = one_content.load_around_peak(context, focus, data)
+    if focus.is_live:
+        one_content.live_event(context, focus, data)
+    one_content.over_time(context, focus, data)
+    one_content.peak_minutes(context, focus, data)
+    if not focus.is_live:
+        one_content.retention_panel(context, focus, data)
+    one_content.audience(context, focus, data)
     data_caption(data, context.tz)

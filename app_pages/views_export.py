@@ -3,7 +3,9 @@
 from analytics.dashboard.context import page_context
 from analytics.dashboard.panels import views_export
 
-context = page_context("Views export", "Every view segment of the period, as the API lists them.")
+context = page_context(
+    "Views export", "Every play of the period (the API's view segments), as the API lists them."
+)
 unfinished, inclusive = views_export.options()
 total = views_export.preview(context, unfinished, inclusive)
 

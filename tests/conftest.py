@@ -38,6 +38,7 @@ def demo_settings_factory(demo_data_dir: Path) -> Callable[..., DemoSettings]:
             "jitter_ms": 0.0,
             "fault_rate": 0.0,
             "data_dir": demo_data_dir,
+            "live_now": 1.0,  # the tests' scale: larger than the product's default (0.25)
         }
         values.update(overrides)
         return DemoSettings(**values)

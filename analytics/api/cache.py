@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_FORMAT = "v2"  # bump when the shape of requests or frames changes (v2: JSON entries)
 RECENT_WINDOW = timedelta(hours=24)
+LIVE_WINDOW = timedelta(minutes=5)  # a range ending this close to now is about the live minutes
 FILE_MODE, DIR_MODE = 0o600, 0o700
 
 
@@ -71,10 +73,29 @@ SAFE_SERIALIZER = _json_serializer()
 def expiry_seconds(
     time_range: TimeRange, settings: ApiSettings, now: datetime | None = None
 ) -> int:
-    """How long an answer about `time_range` stays fresh: data of the last 24 h still changes."""
+    """How long an answer about `time_range` stays fresh: data of the last 24 h still changes,
+    and a range ending around now (the live minutes) changes every minute."""
+    if is_live(time_range, now):
+        return min(live_expiry_seconds(settings.live_ttl, now), settings.cache_recent_ttl)
     if time_range.touches_last(RECENT_WINDOW, now=now):
         return settings.cache_recent_ttl
     return settings.cache_ttl
+
+
+def is_live(time_range: TimeRange, now: datetime | None = None) -> bool:
+    """Whether the range ends within LIVE_WINDOW of now (either side): its last minutes are
+    still being counted, so its answer is kept for one live period only."""
+    moment = now or datetime.now(UTC)
+    return abs(time_range.end - moment) <= LIVE_WINDOW
+
+
+def live_expiry_seconds(period: int, now: datetime | None = None) -> int:
+    """Whole seconds until the next multiple of `period` on the wall clock, rounded down:
+    answers fetched anywhere in one period expire together (never after its end, so no
+    answer of a period is served in the next), and every session and replica asks again once
+    per period."""
+    moment = (now or datetime.now(UTC)).timestamp()
+    return math.floor(period - moment % period)
 
 
 def account_cache_key(account: str, request: Any, **kwargs: Any) -> str:

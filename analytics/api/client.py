@@ -28,8 +28,15 @@ from requests.adapters import HTTPAdapter
 
 from . import frames
 from .auth import TokenProvider, account_key
-from .cache import cache_problem, expiry_seconds, open_cached_session, stale_response
+from .cache import (
+    cache_problem,
+    expiry_seconds,
+    live_expiry_seconds,
+    open_cached_session,
+    stale_response,
+)
 from .catalogue import Catalogue, Content, FetchedJson, fetch_catalogue, fetch_content
+from .channel_status import fetch_channel_statuses
 from .errors import (
     ApiError,
     ApiUnavailableError,
@@ -364,6 +371,32 @@ class AnalyticsClient:
             self._catalogue = (catalogue, time.monotonic())
             return catalogue
 
+    def channel_statuses(self) -> Result:
+        """Every channel's on-air state from the Channel API's channel list (frame:
+        content_id, status, on_air, viewers; see channel_status.py), fresh for one live period
+        (settings.live_ttl, aligned to the wall clock, in the HTTP cache shared by replicas);
+        when the Channel API fails, the last answer kept, marked stale. Raises ApiError when
+        it refuses (or there is no client id: the Channel API needs client credentials)."""
+        if not self.settings.client_id:
+            raise ApiError(
+                0,
+                "The Channel API cannot be used",
+                "it needs IBM_VIDEO_CLIENT_ID and IBM_VIDEO_CLIENT_SECRET",
+            )
+        expire_after = live_expiry_seconds(self.settings.live_ttl)
+
+        def get(path: str, params: dict[str, str]) -> FetchedJson:
+            return self._channel_api_get(path, params, expire_after=expire_after)
+
+        frame, answers = fetch_channel_statuses(get)
+        return Result(
+            frame=frame,
+            fetched_at=min((a.created_at for a in answers), default=_now()),
+            from_cache=bool(answers) and all(a.from_cache for a in answers),
+            stale=any(a.stale for a in answers),
+            total_count=len(frame),
+        )
+
     def content_details(self, content_type: str, content_id: int | str) -> Content | None:
         """One channel (`live`) or video (`recorded`) from the Channel API's details endpoint,
         for an id the catalogue does not list; None when the API does not know it. Raises
@@ -397,12 +430,19 @@ class AnalyticsClient:
             return self._channel_tokens
 
     def _channel_api_get(
-        self, path: str, params: dict[str, str], *, refresh: bool = False
+        self,
+        path: str,
+        params: dict[str, str],
+        *,
+        refresh: bool = False,
+        expire_after: int | None = None,
     ) -> FetchedJson:
         """A 200 answer of the Channel API (a Bearer token), fresh from the HTTP cache for
-        catalogue_ttl unless `refresh`; when the API fails, a stale one if kept."""
+        `expire_after` seconds (default catalogue_ttl) unless `refresh`; when the API fails, a
+        stale one if kept."""
         url = urljoin(self.settings.channel_api_url, path)
-        expire_after = int(self.settings.catalogue_ttl)
+        if expire_after is None:
+            expire_after = int(self.settings.catalogue_ttl)
         cached, cache = (None, self._cache) if refresh else self._fresh(url, params, expire_after)
         if cached is not None:
             return _json_answer(_fetched(cached, cached.content))

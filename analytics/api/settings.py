@@ -39,6 +39,7 @@ ENV_NAMES: dict[str, str] = {
     "ANALYTICS_CACHE_RECENT_TTL": "cache_recent_ttl",
     "ANALYTICS_CACHE_TTL": "cache_ttl",
     "ANALYTICS_CACHE_STALE_TTL": "cache_stale_ttl",
+    "ANALYTICS_LIVE_TTL": "live_ttl",
     "ANALYTICS_API_CONNECT_TIMEOUT": "connect_timeout",
     "ANALYTICS_API_READ_TIMEOUT": "read_timeout",
     "ANALYTICS_API_RETRY_SECONDS": "retry_seconds",
@@ -88,6 +89,9 @@ class ApiSettings:
     cache_recent_ttl: int = 300  # ranges touching the last 24 h: their data still changes
     cache_ttl: int = 86_400  # ranges that ended more than 24 h ago
     cache_stale_ttl: int = 7 * 86_400  # expired entries kept this long to serve when the API fails
+    # Ranges ending around now (the Live page): fresh until the next multiple of this many
+    # seconds of the wall clock, so every session and replica asks once per period.
+    live_ttl: int = 30
     connect_timeout: float = 5.0
     read_timeout: float = 120.0  # "the response might take a minute"
     retry_seconds: float = 60.0  # total time budget for retries of one request
@@ -127,6 +131,8 @@ class ApiSettings:
             raise ValueError("page_limit: must be between 1 and 10000")
         if not 1 <= self.concurrency <= 16:
             raise ValueError("ANALYTICS_API_CONCURRENCY: must be between 1 and 16")
+        if not 1 <= self.live_ttl <= 3600:
+            raise ValueError("ANALYTICS_LIVE_TTL: must be between 1 and 3600 seconds")
         for name in (
             "cache_recent_ttl",
             "cache_ttl",

@@ -46,18 +46,22 @@ class AnswerCache:
         with self._lock:
             return self._get((account_key, query_key))
 
-    def put(self, account_key: str, query_key: str, result: Result) -> None:
-        """Keep `result`, unless an answer is kept already (its time is not extended).
+    def put(
+        self, account_key: str, query_key: str, result: Result, ttl_seconds: float | None = None
+    ) -> None:
+        """Keep `result` for `ttl_seconds` (default: the cache's TTL), unless an answer is kept
+        already (its time is not extended).
 
         A stale result is not kept: it is shown once, then the API is asked again.
         """
         if result.stale:
             return
         key = (account_key, query_key)
+        ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
         with self._lock:
             if self._get(key) is not None:
                 return
-            self._answers[key] = (self._clock() + self.ttl_seconds, result)
+            self._answers[key] = (self._clock() + ttl, result)
             self._answers.move_to_end(key)
             self._drop_expired()
             while len(self._answers) > self.max_entries:

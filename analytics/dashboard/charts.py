@@ -42,7 +42,17 @@ def _style(figure: go.Figure, *, x_title: str | None, y_title: str | None, heigh
         font=_FONT,
         separators=".,",
         hovermode="x unified",
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title=None),
+        # Under the plot (the figure's bottom edge), never at the top where Plotly's toolbar
+        # appears: on a phone a legend above the plot ran under the toolbar's buttons.
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=0,
+            yanchor="bottom",
+            xanchor="left",
+            x=0,
+            title=None,
+        ),
     )
     figure.update_xaxes(title_text=x_title, showgrid=False)
     figure.update_yaxes(title_text=y_title, tickformat=",d", rangemode="tozero")
@@ -63,12 +73,18 @@ def time_series(
     time_label: str,
     chart: str = "line",
     height: int = 340,
+    current_name: str = "This period",
+    previous_name: str = "Previous period",
 ) -> go.Figure:
     """Values over time; with `previous_value` a dashed previous-period line on the same axis.
 
     `series` has `time`, `value` and optionally `previous_value`, `previous_time` (see
-    tables.compare_series). `time_label` is the bucket in words ("Hour", "Day", "Month").
+    tables.compare_series). `time_label` is the bucket in words ("Hour", "Day", "Month");
+    `current_name` and `previous_name` are what the legend calls the periods ("1–30 Nov",
+    `chart_export.legend_names`).
     """
+    current_tag = f"<extra>{_template_safe(current_name)}</extra>"
+    previous_tag = f"<extra>{_template_safe(previous_name)}</extra>"
     figure = go.Figure()
     times = wall_times(series["time"])
     hover_format = HOVER_TIME_FORMATS.get(time_label, "%Y-%m-%d %H:%M")
@@ -79,10 +95,10 @@ def time_series(
                 x=times,
                 y=series["previous_value"].astype("Float64"),
                 customdata=previous_times.dt.strftime(hover_format.replace("%-d", "%d")),
-                name="Previous period",
+                name=hover_safe(previous_name),
                 mode="lines",
                 line=dict(color=PREVIOUS, dash="dash", width=2),
-                hovertemplate="%{y:,} (%{customdata})<extra>Previous period</extra>",
+                hovertemplate="%{y:,} (%{customdata})" + previous_tag,
                 connectgaps=False,
             )
         )
@@ -92,9 +108,9 @@ def time_series(
             go.Bar(
                 x=times,
                 y=current_values,
-                name="This period",
+                name=hover_safe(current_name),
                 marker_color=PRIMARY,
-                hovertemplate="%{y:,}<extra>This period</extra>",
+                hovertemplate="%{y:,}" + current_tag,
             )
         )
     else:
@@ -102,11 +118,11 @@ def time_series(
             go.Scatter(
                 x=times,
                 y=current_values,
-                name="This period",
+                name=hover_safe(current_name),
                 mode="lines+markers" if len(series) <= 40 else "lines",
                 line=dict(color=PRIMARY, width=2.5),
                 marker=dict(size=5),
-                hovertemplate="%{y:,}<extra>This period</extra>",
+                hovertemplate="%{y:,}" + current_tag,
             )
         )
     _style(figure, x_title=time_label, y_title=value_label, height=height)
@@ -349,4 +365,127 @@ def viewer_timeline(frame: pd.DataFrame, *, height: int | None = None) -> go.Fig
         autorange="reversed",
     )
     figure.update_layout(hovermode="closest", showlegend=False)
+    return figure
+
+
+def retention_curve(
+    curve: pd.DataFrame,
+    drop: tuple[int, int, float, float] | None,
+    *,
+    length_seconds: float,
+    height: int = 360,
+) -> go.Figure:
+    """Share of views still watching at each 1 % of a video (`percent`, `position`, `share`,
+    `views`; see retention.py), the biggest drop (start %, end %, share before, after) shaded
+    and labelled. The x axis reads both ways: "40 %" over "2:13" into the video."""
+    from analytics.dashboard.retention import position_label  # pure pandas, like this module
+
+    positions = [position_label(seconds) for seconds in curve["position"]]
+    figure = go.Figure(
+        go.Scatter(
+            x=curve["percent"],
+            y=curve["share"],
+            customdata=list(zip(positions, curve["views"], strict=True)),
+            mode="lines",
+            line=dict(color=PRIMARY, width=2.5),
+            fill="tozeroy",
+            fillcolor="rgba(15,98,254,0.08)",
+            name="Still watching",
+            hovertemplate="%{x} % (%{customdata[0]}): %{y:.1%} still watching"
+            " (%{customdata[1]:,} views)<extra></extra>",
+        )
+    )
+    ticks = list(range(0, 101, 10))
+    figure.update_xaxes(
+        tickvals=ticks,
+        ticktext=[f"{tick} %<br>{position_label(length_seconds * tick / 100)}" for tick in ticks],
+        range=[0, 100],
+    )
+    if drop is not None:
+        start, end, before, after = drop
+        figure.add_vrect(x0=start, x1=end, fillcolor="#DA1E28", opacity=0.12, line_width=0)
+        figure.add_annotation(
+            x=end,
+            y=after,
+            text=(
+                f"Biggest drop: {before:.0%} → {after:.0%}<br>{start}–{end} % "
+                f"({position_label(length_seconds * start / 100)}–"
+                f"{position_label(length_seconds * end / 100)})"
+            ),
+            showarrow=True,
+            arrowhead=2,
+            ax=-70 if end > 60 else 70,
+            ay=-40,
+            xanchor="right" if end > 60 else "left",
+            bgcolor="rgba(255,255,255,0.85)",
+            bordercolor="#DA1E28",
+        )
+    _style(
+        figure,
+        x_title="Position in the video (% and m:ss)",
+        y_title="Still watching",
+        height=height,
+    )
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.05], rangemode="normal")
+    figure.update_layout(hovermode="closest", showlegend=False)
+    return figure
+
+
+def live_minutes(
+    series: pd.Series,
+    peak: tuple[int, datetime] | None,
+    previous: tuple[datetime, pd.Series] | None,
+    *,
+    tz: str,
+    height: int = 340,
+) -> go.Figure:
+    """One channel's concurrent viewers per minute (`series`: UTC minute -> value) in `tz`'s
+    wall-clock time; today's peak as a dotted level (and a star when in view); `previous`
+    (its start, its minutes shifted onto these) dashed."""
+    figure = go.Figure()
+    if previous is not None:
+        started, minutes = previous
+        figure.add_trace(
+            go.Scatter(
+                x=minutes.index.tz_convert(tz).tz_localize(None),
+                y=minutes.to_numpy(),
+                name=f"Previous broadcast ({pd.Timestamp(started).tz_convert(tz):%a %d %b})",
+                mode="lines",
+                line=dict(color=PREVIOUS, dash="dash", width=2),
+                hovertemplate="%{y:,}<extra>Previous broadcast</extra>",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=series.index.tz_convert(tz).tz_localize(None),
+            y=series.to_numpy(),
+            name="Now",
+            mode="lines",
+            line=dict(color=PRIMARY, width=2),
+            hovertemplate="%{y:,}<extra>Concurrent viewers</extra>",
+        )
+    )
+    if peak is not None:
+        value, minute = peak
+        local = pd.Timestamp(minute).tz_convert(tz).tz_localize(None)
+        figure.add_hline(
+            y=value,
+            line=dict(color="#DA1E28", dash="dot", width=1),
+            annotation_text=f"Today's peak {value:,} at {local:%H:%M}",
+            annotation_position="top left",
+        )
+        if len(series) and series.index[0] <= pd.Timestamp(minute) <= series.index[-1]:
+            figure.add_trace(
+                go.Scatter(
+                    x=[local],
+                    y=[value],
+                    name="Today's peak",
+                    mode="markers",
+                    marker=dict(color="#DA1E28", size=12, symbol="star"),
+                    hovertemplate="Today's peak: %{y:,}<extra></extra>",
+                )
+            )
+    _style(figure, x_title="Minute", y_title="Concurrent viewers", height=height)
+    figure.update_xaxes(hoverformat="%H:%M")
+    figure.update_yaxes(range=[0, max([1, *([peak[0]] if peak else []), *series.tolist()]) * 1.2])
     return figure

@@ -8,7 +8,7 @@ never from anywhere else.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import streamlit as st
@@ -16,6 +16,7 @@ import streamlit as st
 from analytics.api import AnalyticsClient, Catalogue
 from analytics.dashboard.filters import ReportFilters
 from analytics.dashboard.periods import Period, compare_label
+from analytics.dashboard.share import share_bar
 from analytics.dashboard.users import UserRecord
 
 _CONTEXT = "dashboard_context"
@@ -31,6 +32,7 @@ class PageContext:
     client: AnalyticsClient
     now: datetime
     titles: Future[Catalogue] | None = None  # the catalogue, being read beside the page's calls
+    page_title: str | None = None  # set by page_context(): names chart images and their files
 
     @property
     def tz(self) -> str:
@@ -59,13 +61,21 @@ def current_compare_label() -> str | None:
     return context.compare_label if context is not None else None
 
 
+def current_context() -> PageContext | None:
+    """This run's context (with the page's title once page_context() ran), None outside one."""
+    return st.session_state.get(_CONTEXT)
+
+
 def set_page_context(context: PageContext) -> None:
     """Hand this run's context to the page app.py is about to run."""
     st.session_state[_CONTEXT] = context
 
 
 def page_context(title: str, caption: str | None = None) -> PageContext:
-    """The page's title and context; stops with a message when there is no usable period."""
+    """The page's title and context; stops with a message when there is no usable period.
+
+    Under the title: "Copy link" (the page's URL, filters included) and "Print".
+    """
     st.title(title)
     if caption:
         st.caption(caption)
@@ -73,6 +83,9 @@ def page_context(title: str, caption: str | None = None) -> PageContext:
     if context is None:  # pragma: no cover - app.py always sets it before running a page
         st.error("Open the dashboard from its start page.")
         st.stop()
+    context = replace(context, page_title=title)
+    st.session_state[_CONTEXT] = context
+    share_bar()
     if context.period is None:
         st.info("Choose a valid date range in the sidebar.", icon=":material/date_range:")
         st.stop()

@@ -72,13 +72,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "data"
 
 
-def file_name(page: str, what: str, period: Period | tuple[date, date]) -> str:
-    """e.g. overview_total-views_2026-11-01_2026-11-28.csv (first and last day of the range)."""
+def file_name(
+    page: str, what: str, period: Period | tuple[date, date], *, suffix: str = "csv"
+) -> str:
+    """e.g. overview_total-views_2026-11-01_2026-11-28.csv (first and last day of the range);
+    a chart's image is the same name with `suffix="png"`."""
     if isinstance(period, Period):
         first, last = period.start.date(), period.last_day
     else:
         first, last = period
-    return f"{_slug(page)}_{_slug(what)}_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv"
+    return f"{_slug(page)}_{_slug(what)}_{first:%Y-%m-%d}_{last:%Y-%m-%d}.{suffix}"
 
 
 # --- spreadsheet-ready tables ------------------------------------------------------------------

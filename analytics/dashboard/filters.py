@@ -35,22 +35,25 @@ from analytics.dashboard.periods import (
 from analytics.dashboard.text import plain
 
 # URL parameter names of the global filters.
-RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, COMPARE = (
+RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, CHANNEL, COMPARE = (
     "range",
     "from",
     "to",
     "tz",
     "type",
     "ids",
+    "channel",
     "compare",
 )
-GLOBAL_PARAMS = (RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, COMPARE)
+GLOBAL_PARAMS = (RANGE, START, END, TZ, CONTENT_TYPE, CONTENT_IDS, CHANNEL, COMPARE)
 DEFAULT_PRESET = Preset.LAST_28_DAYS
 URL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 ALL_CONTENT = "all"
 MAX_CONTENT_IDS = 50
 MAX_CONTENT_ID_DIGITS = 19  # the largest 64-bit id has 19 digits
 MAX_CONTENT_IDS_TEXT = 1_000  # characters of the ids parameter or box
+# A channel's videos go to the API as ids: at most this many (the newest), like one query's.
+MAX_CHANNEL_VIDEOS = 200
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,15 @@ class ReportFilters:
     content_ids: tuple[int, ...] = ()
     comparison: Comparison = Comparison.PREVIOUS
     week_start: int = MONDAY  # a deployment setting (DASHBOARD_WEEK_START), not in the URL
+    # Recorded videos of one channel (`channel=` in the URL). Its videos' ids, from the
+    # catalogue, are what the queries ask for when no video is picked; never in the URL.
+    channel_id: int | None = None
+    channel_video_ids: tuple[int, ...] = ()
+
+    @property
+    def scope_ids(self) -> tuple[int, ...]:
+        """The content ids the queries ask for: the picked ones, else the channel's videos."""
+        return self.content_ids or self.channel_video_ids
 
     @property
     def compare(self) -> bool:
@@ -203,6 +215,16 @@ def filters_from_params(
             except ValueError as error:
                 problems.append(f"Ignored the content ids in the link: {error}")
 
+    channel_id = None
+    if get[CHANNEL]:
+        try:
+            (channel_id,) = parse_content_ids(get[CHANNEL]) or (None,)
+        except ValueError:
+            problems.append(f"Ignored channel={get[CHANNEL][:24]!r} in the link: one channel id.")
+        if channel_id is not None and content_type is not ContentType.RECORDED:
+            problems.append("Ignored the channel in the link: it scopes recorded videos only.")
+            channel_id = None
+
     comparison = Comparison.PREVIOUS
     if get[COMPARE]:
         try:
@@ -219,6 +241,7 @@ def filters_from_params(
         content_ids=content_ids,
         comparison=comparison,
         week_start=week_start,
+        channel_id=channel_id,
     )
     return ParsedParams(filters, problems)
 
@@ -233,6 +256,8 @@ def filters_to_params(filters: ReportFilters) -> dict[str, str]:
         params[CONTENT_TYPE] = filters.content_type.value
         if filters.content_ids:
             params[CONTENT_IDS] = ",".join(map(str, filters.content_ids))
+        if filters.channel_id is not None:
+            params[CHANNEL] = str(filters.channel_id)
     if filters.comparison is not Comparison.PREVIOUS:
         params[COMPARE] = filters.comparison.value
     return params
@@ -271,6 +296,7 @@ def _seed_widgets(parsed: ParsedParams) -> None:
     state[_KEY + TZ] = filters.tz
     state[_KEY + CONTENT_TYPE] = filters.content_type.value if filters.content_type else ALL_CONTENT
     state[_KEY + CONTENT_IDS] = ",".join(map(str, filters.content_ids))
+    state[_KEY + CHANNEL] = filters.channel_id
     state[_KEY + COMPARE] = filters.comparison
     if filters.custom_start and filters.custom_end:
         _set_custom_range(filters.custom_start, filters.custom_end)
@@ -343,13 +369,18 @@ def _custom_range_form(sidebar: Any) -> tuple[datetime | None, datetime | None]:
 
 
 def sidebar_filters(
-    now: datetime | None = None, titles: Future[Catalogue] | None = None
+    now: datetime | None = None,
+    titles: Future[Catalogue] | None = None,
+    *,
+    compare: bool = True,
 ) -> tuple[ReportFilters, Period | None]:
     """Draw the global filters in the sidebar; return the choice and its period.
 
     The period is None (with an st.error in the sidebar) when the custom range is unusable.
     With `titles` (the catalogue, waited for only when a content type is chosen), contents are
-    picked by title (the URL still names them by id); without them, ids are typed.
+    picked by title (the URL still names them by id); without them, ids are typed. Without
+    `compare` (a page that compares nothing) "Compare with" is not shown, and its choice is
+    kept for the next page that does.
     """
     now = now or datetime.now().astimezone()
     week_start, week_problem = week_start_setting()
@@ -391,9 +422,12 @@ def sidebar_filters(
         ContentType(content_choice) if content_choice and content_choice != ALL_CONTENT else None
     )
     content_ids: tuple[int, ...] = ()
+    channel_id, channel_video_ids = None, ()
     catalogue = titles.result() if content_type is not None and titles is not None else None
     if content_type is not None and catalogue is not None and catalogue.available:
-        content_ids = _content_picker(sidebar, catalogue, content_type)
+        if content_type is ContentType.RECORDED:
+            channel_id, channel_video_ids = _channel_picker(sidebar, catalogue)
+        content_ids = _content_picker(sidebar, catalogue, content_type, channel_id)
     else:
         ids_text = sidebar.text_input(
             "Content ids",
@@ -408,13 +442,17 @@ def sidebar_filters(
                 content_ids = parse_content_ids(ids_text)
             except ValueError as error:
                 sidebar.error(plain(str(error).capitalize()))
-    comparison = sidebar.selectbox(
-        "Compare with",
-        list(Comparison),
-        format_func=lambda c: c.label,
-        key=_KEY + COMPARE,
-        help=COMPARISON_HELP,
-    )
+    if compare:
+        comparison = sidebar.selectbox(
+            "Compare with",
+            list(Comparison),
+            format_func=lambda c: c.label,
+            key=_KEY + COMPARE,
+            help=COMPARISON_HELP,
+        )
+    else:  # kept in the session (a widget not drawn would lose its value) and in the URL
+        state = st.session_state
+        comparison = state[_KEY + COMPARE] = state.get(_KEY + COMPARE, Comparison.PREVIOUS)
 
     filters = ReportFilters(
         tz=tz,
@@ -425,6 +463,8 @@ def sidebar_filters(
         content_ids=content_ids,
         comparison=comparison,
         week_start=week_start,
+        channel_id=channel_id,
+        channel_video_ids=channel_video_ids,
     )
     period: Period | None = None
     try:
@@ -434,24 +474,76 @@ def sidebar_filters(
     if period is not None:
         st.session_state[_SHOWN] = (period.start.date(), period.last_day)
         sidebar.caption(f"{period.describe()} ({tz})")
-        if filters.compare:
+        if filters.compare and compare:
             sidebar.caption(f"Compared with {period.previous().describe()}")
     write_params(filters_to_params(filters), GLOBAL_PARAMS)
     return filters, period
 
 
+def _channel_picker(sidebar: Any, catalogue: Catalogue) -> tuple[int | None, tuple[int, ...]]:
+    """A channel whose recorded videos the pages are about (None: every video), and the ids
+    of its videos, newest first, at most MAX_CHANNEL_VIDEOS (said when cut). Only channels
+    with videos are offered; a linked channel the catalogue lacks is dropped with a note."""
+    state = st.session_state
+    key = _KEY + CHANNEL
+    with_videos = {
+        channel.content_id: channel.title or f"Channel {channel.content_id}"
+        for channel in catalogue.channels
+        if catalogue.videos_of(channel.content_id)
+    }
+    if state.get(key) is not None and state[key] not in with_videos:
+        st.toast(
+            f"The linked channel {state[key]} has no recorded videos here; showing all videos.",
+            icon=":material/link_off:",
+        )
+        state[key] = None
+    options: list[int | None] = [
+        None,
+        *sorted(with_videos, key=lambda ident: (with_videos[ident].casefold(), ident)),
+    ]
+    channel_id = sidebar.selectbox(
+        "Channel",
+        options,
+        key=key,
+        format_func=lambda ident: "All channels" if ident is None else with_videos[ident],
+        on_change=_forget_picked_ids,
+        help="Narrows the pages to the recorded videos of one live channel (as IBM's Channel "
+        "API links them); pick videos below to narrow further.",
+    )
+    if channel_id is None:
+        return None, ()
+    videos = sorted(
+        catalogue.videos_of(channel_id),
+        key=lambda video: (video.created_at is not None, video.created_at, video.content_id),
+        reverse=True,
+    )
+    if len(videos) > MAX_CHANNEL_VIDEOS:
+        sidebar.caption(
+            f"This channel has {len(videos):,} videos; the pages count its newest "
+            f"{MAX_CHANNEL_VIDEOS} (pick videos to choose others)."
+        )
+    return channel_id, tuple(sorted(v.content_id for v in videos[:MAX_CHANNEL_VIDEOS]))
+
+
 def _content_picker(
-    sidebar: Any, catalogue: Catalogue, content_type: ContentType
+    sidebar: Any,
+    catalogue: Catalogue,
+    content_type: ContentType,
+    channel_id: int | None = None,
 ) -> tuple[int, ...]:
-    """A searchable multi-select of the type's channels or videos by title. The ids typed or
-    linked so far stay chosen (an id the catalogue lacks too), and the choice is kept in the
-    ids' own state, so the URL, a link and the typed field agree."""
+    """A searchable multi-select of the type's channels or videos by title (only the videos of
+    `channel_id` when one is chosen). The ids typed or linked so far stay chosen (an id the
+    catalogue lacks too), and the choice is kept in the ids' own state, so the URL, a link and
+    the typed field agree."""
     state = st.session_state
     try:
         chosen = list(parse_content_ids(state.get(_KEY + CONTENT_IDS, "") or ""))
     except ValueError:
         chosen = []
     known = catalogue.titles(content_type)
+    if channel_id is not None:
+        of_channel = {video.content_id for video in catalogue.videos_of(channel_id)}
+        known = {ident: title for ident, title in known.items() if ident in of_channel}
     options = sorted(known, key=lambda ident: (known[ident].casefold(), ident))
     options += [ident for ident in chosen if ident not in known]
     key = f"{_KEY}content_pick_{content_type.value}"
@@ -463,13 +555,18 @@ def _content_picker(
         options,
         key=key,
         format_func=lambda ident: _titled(known, ident),
-        placeholder=f"All {noun}",
+        placeholder=f"All {noun}" if channel_id is None else "All videos of this channel",
         max_selections=MAX_CONTENT_IDS,
         help=f"Type to search the {noun} by title; none chosen means all of them.",
         on_change=_keep_picked_ids,
         args=(key,),
     )
     return tuple(int(ident) for ident in picked)
+
+
+def _forget_picked_ids() -> None:
+    """Another channel: the videos picked from the last one no longer apply."""
+    st.session_state[_KEY + CONTENT_IDS] = ""
 
 
 def _keep_picked_ids(key: str) -> None:

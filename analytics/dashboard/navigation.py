@@ -22,6 +22,7 @@ class PageSpec:
     icon: str
     url_path: str
     personal_data: bool = False
+    compared: bool = True  # whether the page compares with another period (the sidebar's choice)
 
 
 PAGES = (
@@ -29,12 +30,14 @@ PAGES = (
     PageSpec("app_pages/breakdowns.py", "Breakdowns", ":material/bar_chart:", "breakdowns"),
     PageSpec("app_pages/peak_viewers.py", "Peak viewers", ":material/groups:", "peak-viewers"),
     PageSpec("app_pages/content.py", "Content", ":material/video_library:", "content"),
+    PageSpec("app_pages/live.py", "Live now", ":material/sensors:", "live", compared=False),
     PageSpec(
         "app_pages/viewer_lookup.py",
         "Viewer lookup",
         ":material/person_search:",
         "viewer-lookup",
         personal_data=True,
+        compared=False,
     ),
     PageSpec(
         "app_pages/views_export.py",
@@ -42,6 +45,7 @@ PAGES = (
         ":material/table_view:",
         "views-export",
         personal_data=True,
+        compared=False,
     ),
 )
 
@@ -74,6 +78,13 @@ def pages_for(user: UserRecord) -> list[st.Page]:
         if default:
             pages.append(_alias(page, spec.url_path))
     return pages
+
+
+def compares(page: st.Page) -> bool:
+    """Whether `page` compares periods, so the sidebar offers "Compare with" only there."""
+    path = page.url_path
+    spec = next((spec for spec in PAGES if path in (spec.url_path, "")), None)
+    return spec is None or spec.compared
 
 
 def _alias(target: st.Page, url_path: str) -> st.Page:

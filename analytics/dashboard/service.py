@@ -55,7 +55,14 @@ MAX_WORKERS = 16  # request slots of the process, shared fairly among the sessio
 QUERY_LOG = "service_query_log"  # session-state key: the calls of the latest runs (tests, debug)
 GENERIC_ERROR = "Something went wrong while loading this panel. The error has been logged."
 
-Query = MetricQuery | PeakQuery | ViewersQuery | ViewsQuery
+
+@dataclass(frozen=True)
+class ChannelStatusCall:
+    """The Channel API's on-air state of every channel (the Live page): a call like the
+    queries, so sessions share it (AnalyticsClient.channel_statuses)."""
+
+
+Query = MetricQuery | PeakQuery | ViewersQuery | ViewsQuery | ChannelStatusCall
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,8 @@ def _run(client: AnalyticsClient, call: Query | FirstPage) -> Result:
     """One API call (in a worker thread: no Streamlit here)."""
     if isinstance(call, FirstPage):
         return _first_page(client, call.query)
+    if isinstance(call, ChannelStatusCall):
+        return client.channel_statuses()
     if isinstance(call, MetricQuery):
         return client.metric(call)
     if isinstance(call, PeakQuery):
@@ -219,12 +228,16 @@ def error_message(error: BaseException) -> str:
     return GENERIC_ERROR
 
 
-def fetch_all(calls: Mapping[str, Callable[[], Call]], client: AnalyticsClient) -> Batch:
+def fetch_all(
+    calls: Mapping[str, Callable[[], Call]], client: AnalyticsClient, *, live: bool = False
+) -> Batch:
     """Answer every call: kept answers at once, the others concurrently; never raises.
 
     `calls` maps a panel name to a function building its query, so a query that fails
     validation (ValueError naming the parameter) becomes that panel's error only. A Chunked
-    call's parts run side by side like separate calls and are answered as one.
+    call's parts run side by side like separate calls and are answered as one. `live`
+    answers (the Live page) are kept until the end of the current live period only
+    (`live_ttl`), so every session asks at most once per period and query.
     """
     batch = Batch()
     queries: dict[str, Call] = {}
@@ -259,7 +272,7 @@ def fetch_all(calls: Mapping[str, Callable[[], Call]], client: AnalyticsClient) 
         del missing[key]
     if missing:
         started = time.perf_counter()
-        answers.update(_fetch_missing(missing, client, run))
+        answers.update(_fetch_missing(missing, client, run, live=live))
         log.debug(
             "%d API calls, %d requests of this render in %.2f s",
             len(missing),
@@ -327,7 +340,11 @@ def request_slots() -> FairSlots:
 
 
 def _fetch_missing(
-    missing: Mapping[tuple[str, int], Query | FirstPage], client: AnalyticsClient, run: RenderRun
+    missing: Mapping[tuple[str, int], Query | FirstPage],
+    client: AnalyticsClient,
+    run: RenderRun,
+    *,
+    live: bool = False,
 ) -> dict[tuple[str, int], Result | BaseException]:
     """Ask the API (or join identical calls under way) for every missing piece.
 
@@ -377,7 +394,8 @@ def _fetch_missing(
                 answers[key] = error
                 continue
             answers[key] = future.result()
-            cache.put(account, _query_key(missing[key]), answers[key])
+            ttl = live_seconds_left(client) if live else None
+            cache.put(account, _query_key(missing[key]), answers[key], ttl)
     except BaseException:
         run.end()  # the script stops here: nothing more is sent for this render
         raise
@@ -387,6 +405,13 @@ def _fetch_missing(
         for query_key, future in led.values():
             cache.release(account, query_key, future)
     return answers
+
+
+def live_seconds_left(client: AnalyticsClient) -> float:
+    """Seconds until the current live period ends: periods of `live_ttl` seconds aligned to
+    the wall clock, the same in every session and replica."""
+    period = client.settings.live_ttl
+    return period - time.time() % period
 
 
 def _wait_for(futures: Iterable[Future[Result]], run: RenderRun, note: RateLimitNote) -> None:

@@ -7,6 +7,8 @@ page scripts stay short.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -14,9 +16,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.api import Catalogue
-from analytics.dashboard import downloads
-from analytics.dashboard.context import current_compare_label
-from analytics.dashboard.periods import Period, format_change
+from analytics.dashboard import chart_export, chart_images, downloads
+from analytics.dashboard.context import PageContext, current_compare_label, current_context
+from analytics.dashboard.periods import Comparison, Period, format_change
 from analytics.dashboard.service import Batch, Outcome, provenance
 from analytics.dashboard.tables import ContentLabels
 from analytics.dashboard.text import plain
@@ -34,13 +36,39 @@ div:has(> [data-testid="stMetricDeltaDescription"]) { flex-wrap: wrap; }
 [data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
+/* A chart's PNG download sits right under it, small. */
+[class*="st-key-png_"] button { min-height: 1.75rem; padding: 0 .25rem; font-size: .8rem; }
+/* Printing (Ctrl+P, or the page's Print button): the page's content only, full width, every
+   part of it (Streamlit's main area scrolls inside a fixed-height box on screen). */
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .modebar-container,
+  [data-testid="stDownloadButton"], [data-testid="stButton"], [data-testid="stPopover"],
+  [data-testid="stBottom"], .share-bar, .stDeployButton { display: none !important; }
+  html, body, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"],
+  [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+    height: auto !important; min-height: 0 !important; overflow: visible !important;
+    position: static !important;
+  }
+  [data-testid="stMainBlockContainer"] {
+    max-width: 100% !important; width: 100% !important; padding: 0 !important; margin: 0 !important;
+  }
+  [data-testid="stPlotlyChart"], [data-testid="stMetric"], [data-testid="stDataFrame"],
+  [data-testid="stTable"] { break-inside: avoid; }
+}
 </style>
 """
 NO_TITLES_HELP = (
     "Titles come from IBM's Channel API with the same credentials; everything else works "
     "without them."
 )
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# No camera button: it saved "plot-image.png" without a title or dates; every chart has a
+# titled PNG download instead (see `chart`).
+CHART_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
+}
 # Relative, so it also works under a server.baseUrlPath; pages are one level below the root.
 MAP_DATA_URL = "app/static/topojson/"
 
@@ -151,14 +179,109 @@ def empty_state(message: str) -> None:
     st.info(plain(message), icon=":material/inbox:")
 
 
-def chart(figure: go.Figure, key: str) -> None:
+def chart(
+    figure: go.Figure,
+    key: str,
+    *,
+    title: str | None = None,
+    what: str | None = None,
+    fetched: datetime | None = None,
+    period: Period | None = None,
+) -> None:
+    """A chart, and under it a "PNG" download of it for a slide (see `png_download`)."""
     st.plotly_chart(figure, key=key, config=CHART_CONFIG, width="stretch")
+    png_download(figure, key, title=title, what=what, fetched=fetched, period=period)
 
 
-def map_chart(figure: go.Figure, key: str) -> None:
+def map_chart(
+    figure: go.Figure,
+    key: str,
+    *,
+    title: str | None = None,
+    what: str | None = None,
+    fetched: datetime | None = None,
+) -> None:
     """A geo chart whose world outline comes from this app (static/topojson), not Plotly's CDN."""
     config = {**CHART_CONFIG, "topojsonURL": MAP_DATA_URL}
     st.plotly_chart(figure, key=key, config=config, width="stretch")
+    png_download(figure, key, title=title, what=what, fetched=fetched)
+
+
+def png_download(
+    figure: go.Figure,
+    key: str,
+    *,
+    title: str | None = None,
+    what: str | None = None,
+    fetched: datetime | None = None,
+    period: Period | None = None,
+) -> None:
+    """A small "PNG" button at the chart's bottom right: the chart with its title (default: the
+    page's), period, comparison and data source written on it, named like the page's CSVs
+    (page_what_first_last.png; `what` defaults to the title). `fetched` (see `fetched_at`)
+    adds when the numbers left the API; `period` is for a chart of its own time span (the
+    Live page's minutes), not compared with anything.
+
+    The image is made when the button is clicked (kaleido takes a second or more), not on every
+    run; nothing is shown outside a page with a period.
+    """
+    context = current_context()
+    if context is None or context.period is None:
+        return
+    page = context.page_title or "dashboard"
+    caption = chart_caption(context, title or page, fetched=fetched, period=period)
+    tools = st.container(horizontal=True, horizontal_alignment="right", key=f"chart-tools-{key}")
+    tools.download_button(
+        "PNG",
+        data=partial(chart_images.slide_png, figure, caption),
+        file_name=downloads.file_name(
+            page, what or title or key, period or context.period, suffix="png"
+        ),
+        mime="image/png",
+        icon=":material/image:",
+        key=f"png_{key}",
+        help="This chart as an image for a slide, with its title, period, comparison and source.",
+        on_click="ignore",
+        type="tertiary",
+    )
+
+
+def chart_caption(
+    context: PageContext,
+    title: str,
+    *,
+    fetched: datetime | None = None,
+    period: Period | None = None,
+) -> chart_export.ChartCaption:
+    """What a chart image of this page says: its title, the page's period and comparison (or
+    the chart's own `period`, uncompared), and where (and when) the numbers came from."""
+    assert context.period is not None  # page_context() stops a page without one
+    return chart_export.caption_for(
+        title,
+        period or context.period,
+        comparison=context.filters.comparison if period is None else Comparison.OFF,
+        previous=context.previous if period is None else None,
+        tz=context.tz,
+        is_demo=bool(getattr(context.client, "is_demo", False)),
+        fetched=fetched.astimezone(context.period.tz) if fetched is not None else None,
+    )
+
+
+def fetched_at(*sources: Outcome | Batch | None) -> datetime | None:
+    """When the oldest answer of these calls (or batches) left the API; None without one."""
+    results = []
+    for source in sources:
+        if isinstance(source, Batch):
+            results.extend(source.results())
+        elif source is not None and source.result is not None:
+            results.append(source.result)
+    return min((result.fetched_at for result in results), default=None)
+
+
+def period_names(context: PageContext) -> dict[str, str]:
+    """`charts.time_series` keyword arguments naming the periods by their dates."""
+    current, previous = chart_export.legend_names(context.period, context.previous)
+    return {"current_name": current, "previous_name": previous}
 
 
 def download(

@@ -65,6 +65,12 @@ Semantics (what each endpoint answers; tested on hand-built data in tests/demo):
   `links.channel` being the channel its channel scope uses; deterministic made-up titles,
   lengths and creation times (`catalogue.py`). It takes an ordinary token (the grant without
   token_type=jwt) as `Authorization: Bearer`; channel_api="refuse" answers 403 to all of it.
+  A channel's `status` is live (online) while one of its views plays at now, `stats.viewer`
+  counts those views and `last_broadcast_at` is the start of its latest broadcast
+  (`on_air.py`), so they agree with the analytics answers at the same now.
+- Generated data: `segments` background segments over the window, plus the live-now layer
+  (`live_now.py`, scaled by `live_now`, 0: none): channels on air all day today and
+  yesterday, with moving audiences.
 """
 
 from analytics.demo.dataset import SEGMENT_COLUMNS, segments_frame

@@ -44,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0 = any free one)")
-    parser.add_argument("--segments", type=int, help="segments per account (default 300000)")
+    parser.add_argument(
+        "--segments", type=int, help="background segments per account (default 300000)"
+    )
     parser.add_argument("--days", type=int, help="days of data ending now (default 120)")
     parser.add_argument("--seed", type=int, help="random seed of the generator (default 7)")
     parser.add_argument("--latency-ms", type=float, help="fixed delay per request")
@@ -63,6 +65,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--null-rate", type=float, help="share of devices with no known place")
     parser.add_argument(
         "--unknown-country-rate", type=float, help="share of devices with an unknown country code"
+    )
+    parser.add_argument(
+        "--live-now",
+        type=float,
+        metavar="SCALE",
+        help="audience scale of the channels on air today, on top of the background "
+        "(default 0.25: 15-50 viewers on the 24/7 channel; 1: four times that; 0: off)",
     )
     parser.add_argument(
         "--account",
@@ -89,7 +98,7 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
             "segments", "days", "seed", "latency_ms", "jitter_ms", "fault_rate", "token_ttl",
             "data_dir", "api_version", "count_means", "rate_limit", "token_auth",
             "summary_id_key", "summary_time_key", "contents", "null_rate", "unknown_country_rate",
-            "channel_api",
+            "channel_api", "live_now",
         )
         if getattr(args, name) is not None
     }  # fmt: skip
@@ -113,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"demo-api: {exc}", file=sys.stderr)
         return 2
     what = (
-        f"{args.dataset}" if datasets else f"{settings.segments:,} generated segments per account"
+        f"{args.dataset}"
+        if datasets
+        else f"{settings.segments:,} generated background segments per account"
     )
     print(f"demo-api: loading {what} ...", flush=True)
     try:
@@ -142,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         f"rate limit {settings.rate_limit or 'none'}\n"
         f"  API        {settings.api_version.value}, count means {settings.count_means.value}, "
         f"token auth {settings.token_auth.value}, Channel API {settings.channel_api.value}\n"
+        f"  live now   audience x{settings.live_now:g} (channels on air today, on top of the "
+        "background segments)\n"
         f"  channels   {server.channel_api_url} (Channel API: titles; a token without "
         "token_type=jwt)\n"
         "Press Ctrl-C to stop.",

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: the live-now layer (analytics.demo.live_now)
 
 # country code, UTC offset in hours (of its main audience), weight, cities
 COUNTRIES: list[tuple[str, int, float, tuple[str, ...]]] = [
@@ -355,7 +355,7 @@ def generate(
     contents_table["channel_id"] = _video_channels(extras, contents_table, n_live)
     n_sessions_guess = max(1, int(segments / MEAN_SEGMENTS_PER_SESSION * 1.15) + 10)
     devices, device_weight, device_offset = _devices(rng, max(50, n_sessions_guess // 3))
-    _unknown_places(extras, devices, null_rate, unknown_country_rate)
+    unknown_places(extras, devices, null_rate, unknown_country_rate)
 
     day_weight = _day_weights(rng, start, n_days)
     n_live_sessions = int(n_sessions_guess * LIVE_SHARE)
@@ -396,7 +396,7 @@ def generate(
     sess_content, sess_start, sess_dur, sess_dev = (
         a[:n_keep][keep] for a in (sess_content, sess_start, sess_dur, sess_dev)
     )
-    frame = _segments(
+    frame = session_segments(
         rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, n_live, video_length
     )
     profiles = pd.DataFrame(
@@ -467,7 +467,7 @@ def _video_channels(rng: np.random.Generator, contents: pd.DataFrame, n_live: in
     )
 
 
-def _unknown_places(
+def unknown_places(
     rng: np.random.Generator, devices: pd.DataFrame, null_rate: float, unknown_rate: float
 ) -> None:
     """Add `region` (from the city) and, at the given rates, null or unknown places."""
@@ -497,6 +497,17 @@ def _distinct(rng: np.random.Generator, high: int, count: int) -> np.ndarray:
 def _devices(rng: np.random.Generator, n_devices: int):
     country_weight = np.array([c[2] for c in COUNTRIES])
     country = rng.choice(len(COUNTRIES), n_devices, p=country_weight / country_weight.sum())
+    return device_table(rng, country)
+
+
+def device_table(rng: np.random.Generator, country: np.ndarray, *, first_person: int = 0):
+    """Devices in the given countries (COUNTRIES indices): city, DeviceInfo profile, client id
+    and, for ~30% of them, an e-mail identity. Returns (devices, pick weight, UTC offset).
+
+    `first_person` numbers the people behind the e-mail addresses, so two device tables of
+    one account never name different people alike.
+    """
+    n_devices = len(country)
     city_count = np.array([len(c[3]) for c in COUNTRIES])
     # First cities are the big ones: skew the pick towards index 0.
     city_index = np.minimum((rng.random(n_devices) ** 1.8 * city_count[country]).astype(int),
@@ -514,7 +525,7 @@ def _devices(rng: np.random.Generator, n_devices: int):
     domain = rng.integers(0, len(MAIL_DOMAINS), n_people)
     emails = np.array(
         [
-            f"{FIRST_NAMES[f]}.{LAST_NAMES[la]}{i}@{MAIL_DOMAINS[d]}"
+            f"{FIRST_NAMES[f]}.{LAST_NAMES[la]}{first_person + i}@{MAIL_DOMAINS[d]}"
             for i, (f, la, d) in enumerate(zip(first, last, domain, strict=True))
         ]
     )
@@ -626,7 +637,9 @@ def _live_sessions(rng, n, live_weight, day_weight, utc_offset, t0, n_days):
     return content, start, duration
 
 
-def _segments(rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, n_live, video_length):
+def session_segments(
+    rng, seg_count, sess_content, sess_start, sess_dur, sess_dev, n_live, video_length
+):
     """Split each session into segments separated by pauses (a gap) or seeks (a jump)."""
     n_seg = int(seg_count.sum())
     session = np.repeat(np.arange(len(seg_count)), seg_count)

@@ -92,6 +92,7 @@ def parse_rate_limit(text: str) -> tuple[int, int] | None:
 
 
 DEFAULT_CONTENTS = 40  # 8 live channels and 32 recorded videos
+LIVE_NOW_MAX = 20.0  # the live-now layer's audiences grow with it, and so does its data
 
 
 def _default_accounts() -> Accounts:
@@ -102,8 +103,10 @@ def _default_accounts() -> Accounts:
 class DemoSettings:
     """Everything that shapes the demo server: the generated data and the per-request knobs.
 
-    `segments`, `days`, `seed`, `contents`, `null_rate` and `unknown_country_rate` shape the
-    data (and its cache key); the other fields only change how requests are answered.
+    `segments`, `days`, `seed`, `contents`, `null_rate`, `unknown_country_rate` and `live_now`
+    shape the data (and its cache key); the other fields only change how requests are answered.
+    `segments` is the background traffic spread over the window; `live_now` scales the
+    audiences of the live-now layer on top of it (analytics.demo.live_now; 0: no layer).
     """
 
     segments: int = 300_000
@@ -125,6 +128,7 @@ class DemoSettings:
     null_rate: float = 0.0
     unknown_country_rate: float = 0.0
     channel_api: ChannelApiMode = ChannelApiMode.ON
+    live_now: float = 0.25  # about the background's own daily views (see docs/demo-api.md)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accounts", Accounts(self.accounts))
@@ -165,6 +169,11 @@ class DemoSettings:
                 "unknown_country_rate",
                 "must be between 0 and 1",
             ),
+            (
+                0.0 <= self.live_now <= LIVE_NOW_MAX,
+                "live_now",
+                f"must be between 0 and {LIVE_NOW_MAX:g}",
+            ),
         ]
         for ok, name, rule in checks:
             if not ok:
@@ -194,9 +203,8 @@ class DemoSettings:
 
         SEGMENTS, DAYS, SEED, LATENCY_MS, JITTER_MS, FAULT_RATE, TOKEN_TTL, DATA_DIR,
         ACCOUNTS ("id:secret,id2:secret2"), API_VERSION, COUNT_MEANS, RATE_LIMIT, TOKEN_AUTH,
-        SUMMARY_ID_KEY, SUMMARY_TIME_KEY, CONTENTS, NULL_RATE, UNKNOWN_COUNTRY_RATE and
-        CHANNEL_API. A bad
-        value raises ValueError naming the variable.
+        SUMMARY_ID_KEY, SUMMARY_TIME_KEY, CONTENTS, NULL_RATE, UNKNOWN_COUNTRY_RATE,
+        CHANNEL_API and LIVE_NOW. A bad value raises ValueError naming the variable.
         """
         source = ConfigSource(environ)
         readers: dict[str, Callable[[str], object]] = {
@@ -219,6 +227,7 @@ class DemoSettings:
             "null_rate": source.number,
             "unknown_country_rate": source.number,
             "channel_api": source.text,
+            "live_now": source.number,
         }
         values: dict[str, object] = {}
         for name, read in readers.items():

@@ -33,6 +33,7 @@ import pandas as pd
 
 from analytics.demo.dataset import normalize_segments
 from analytics.demo.generator import GENERATOR_VERSION, GeneratedData, generate
+from analytics.demo.live_now import with_live_now
 from analytics.demo.selections import Selections
 from analytics.demo.settings import DemoSettings
 
@@ -374,6 +375,7 @@ def cache_key(settings: DemoSettings, client_id: str, day: str) -> str:
         settings.contents,
         settings.null_rate,
         settings.unknown_country_rate,
+        settings.live_now,
         client_id,
         day,
     )
@@ -415,11 +417,20 @@ def generated_dataset(
         null_rate=settings.null_rate,
         unknown_country_rate=settings.unknown_country_rate,
     )
+    data = with_live_now(
+        data,
+        settings.seed,
+        client_id,
+        settings.live_now,
+        null_rate=settings.null_rate,
+        unknown_country_rate=settings.unknown_country_rate,
+    )
     _segments_from_generated(conn, data)
     derived = _derived_dataset(conn, clock, key)
     derived.generated_from = (settings, client_id, today)
     log.info(
-        "generated %d demo segments for one account in %.1f s",
+        "generated %d demo segments (%d background, the rest live now) for one account in %.1f s",
+        len(data.segments),
         settings.segments,
         time.perf_counter() - began,
     )

@@ -4,12 +4,15 @@ its delivery over SMTP.
 Settings (environment or secrets, read by `analytics.config.ConfigSource`):
 ANALYTICS_SMTP_URL `smtp://user:pass@host:587` (STARTTLS when the server offers it) or
 `smtps://user:pass@host:465` (implicit TLS); ANALYTICS_REPORT_FROM; ANALYTICS_REPORT_TO
-(comma-separated default recipients). The password never appears in an error or a log line.
+(comma-separated default recipients). The password never appears in an error or a log line,
+and never crosses the network unencrypted: a server that does not offer STARTTLS gets it only
+on this machine (a local relay on a loopback address).
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import smtplib
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
@@ -186,9 +189,17 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
             smtp = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT)
         with smtp:
             smtp.ehlo()
+            encrypted = server.scheme == "smtps"
             if server.scheme == "smtp" and smtp.has_extn("starttls"):
                 smtp.starttls(context=context)
                 smtp.ehlo()
+                encrypted = True
+            if server.username and not encrypted and not is_loopback(server.host):
+                raise SendError(
+                    f"sending via {server.describe()} failed: the server does not offer "
+                    "STARTTLS, and the password is not sent unencrypted over the network "
+                    "(use smtps://, or a server with STARTTLS)"
+                )
             if server.username:
                 smtp.login(server.username, server.password or "")
             smtp.send_message(message)
@@ -197,6 +208,16 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
         raise SendError(
             redact(f"sending via {server.describe()} failed: {detail}", server.secrets)
         ) from None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine: `localhost` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _smtp_detail(exc: BaseException) -> str:

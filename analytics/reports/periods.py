@@ -8,9 +8,10 @@ across a daylight-saving change, and a month is compared with the whole month be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from analytics.dashboard.chart_export import day_span
 from analytics.dashboard.periods import MONDAY, Period, Preset, resolve_period, zone
 
 
@@ -47,15 +48,6 @@ class ReportPeriod:
     def slug(self) -> str:
         """For file names: 2026-11-23_2026-11-29."""
         return f"{self.current.start:%Y-%m-%d}_{self.current.last_day:%Y-%m-%d}"
-
-
-def day_span(first: date, last: date) -> str:
-    """ "23–29 Nov 2026", "30 Nov – 6 Dec 2026", "29 Dec 2025 – 4 Jan 2026"."""
-    if first.year != last.year:
-        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
-    if first.month != last.month:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day}–{last.day} {last:%b %Y}"
 
 
 def report_period(

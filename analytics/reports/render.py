@@ -1,13 +1,12 @@
 """The digest as HTML (inline styles, tables: what e-mail clients show) and its charts as PNG.
 
-Charts are the dashboard's own Plotly figures (`analytics.dashboard.charts`), rendered by kaleido
-in one headless-Chromium session for all of them (a cold start costs seconds, each further
-figure a fraction of one). Every text that came from the API is HTML-escaped.
+Charts are the dashboard's own Plotly figures (`analytics.dashboard.charts`), rendered by the
+dashboard's renderer (`analytics.dashboard.chart_images`: kaleido, one headless-Chromium session
+for all of them). Every text that came from the API is HTML-escaped.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Mapping
 from html import escape
@@ -16,12 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.dashboard import charts
+from analytics.dashboard.chart_images import render_pngs
 from analytics.dashboard.periods import format_change
 from analytics.reports.digest import BREAKDOWN_TITLES, Digest
 
 CHART_WIDTH = 640
 CHART_SCALE = 2  # sharp on high-density screens; shown at CHART_WIDTH
-CHART_TIMEOUT = 120.0
 TOP_ROWS = 10
 UP, DOWN, NEUTRAL = "#198038", "#DA1E28", "#525252"
 _CELL = "padding:6px 10px;border-bottom:1px solid #E0E0E0;"
@@ -72,29 +71,7 @@ def render_images(figures: Mapping[str, go.Figure]) -> dict[str, bytes]:
 
     RuntimeError when Chromium cannot be started or a figure fails (the message says which).
     """
-    if not figures:
-        return {}
-    import kaleido
-
-    async def render() -> dict[str, bytes]:
-        images: dict[str, bytes] = {}
-        async with kaleido.Kaleido(n=1, timeout=CHART_TIMEOUT) as session:
-            for name, figure in figures.items():
-                layout = figure.layout
-                options = {
-                    "format": "png",
-                    "width": layout.width or CHART_WIDTH,
-                    "height": layout.height or 360,
-                    "scale": CHART_SCALE,
-                }
-                images[name] = await session.calc_fig(figure, opts=options)
-        return images
-
-    try:
-        return asyncio.run(render())
-    except Exception as exc:  # kaleido/choreographer raise their own types
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise RuntimeError(f"cannot render the charts (headless Chromium): {message}") from exc
+    return render_pngs(figures, width=CHART_WIDTH, scale=CHART_SCALE)
 
 
 def data_uri(png: bytes) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from analytics.api import ApiSettings
@@ -148,3 +149,18 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
 def texts(elements) -> list[str]:
     """The elements' text as shown: markdown escapes (outside text is escaped) removed."""
     return [re.sub(r"\\(.)", r"\1", str(element.value)) for element in elements]
+
+
+@pytest.fixture
+def offered_images(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Every PNG download button's file name -> its (deferred) data, from any container."""
+    offered: dict[str, Any] = {}
+    original = DeltaGenerator.download_button
+
+    def recording(self, label: str, data: Any, file_name: str | None = None, **kwargs: Any):
+        if file_name and file_name.endswith(".png"):
+            offered[file_name] = data
+        return original(self, label, data, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    return offered

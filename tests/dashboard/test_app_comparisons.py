@@ -141,3 +141,20 @@ def test_an_unusable_week_start_is_named_and_monday_used(dashboard_env, app, mon
     assert any("DASHBOARD_WEEK_START" in text for text in texts(at.sidebar.warning))
     queries = {name: query for name, query, _ in logged_queries(at)}
     assert queries["total-views"].time_range.start.weekday() == 0
+
+
+def test_compare_with_is_offered_only_on_pages_that_compare_and_is_kept(dashboard_env, app):
+    at = app(params={"range": "last-week", "compare": "year"}).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="filter_compare").value is Comparison.YEAR
+
+    at.switch_page("app_pages/views_export.py").run()  # compares nothing
+    assert not at.exception
+    assert "Compare with" not in [box.label for box in at.sidebar.selectbox]
+    assert not [text for text in texts(at.sidebar.caption) if text.startswith("Compared with")]
+    assert at.query_params["compare"] == "year"  # still in the link
+
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="filter_compare").value is Comparison.YEAR
+    assert tile(at, "Total views").proto.delta_description.startswith("vs same period last year")

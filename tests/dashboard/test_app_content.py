@@ -3,21 +3,35 @@ for each, on IBM's current API and on v1.0.3, with and without the Channel API's
 
 from __future__ import annotations
 
+import base64
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
 
-from analytics.api import Catalogue, Content, ContentType, Metric, MetricQuery, PeakSummaryQuery
+from analytics.api import (
+    AnalyticsClient,
+    ApiError,
+    Catalogue,
+    Content,
+    ContentType,
+    Metric,
+    MetricQuery,
+    PeakGranularity,
+    PeakSummaryQuery,
+)
 from analytics.dashboard.panels.content import (
     exact_minutes_fit,
     ranked_contents,
     unique_labels,
     with_averages_and_changes,
 )
+from analytics.dashboard.panels.one_content import activity_span
 from analytics.dashboard.render_budget import MAX_REQUESTS_PER_RENDER
+from analytics.dashboard.retention import biggest_drop, retention
 from analytics.dashboard.service import QUERY_LOG
 from analytics.dashboard.tables import format_duration
 from tests.support.dashboard import direct_client as client_with_titles
@@ -280,10 +294,12 @@ def test_one_content_shows_its_figures_and_exact_peak_minute(demo_server, titled
     at.run()
     assert not at.exception
     assert not at.error
-    assert not at.dataframe  # one content: no ranking
-    assert texts(at.subheader) == [first["title"]]
+    assert texts(at.subheader)[0] == first["title"]
+    assert "Around the peak, by minute" in texts(at.subheader)
     log = queries(at)
-    assert len(log) == 9  # views, devices, watch time, peak x 2 periods; the peak minute
+    # views, devices, watch time, peak, views over time, by country, by device x 2 periods;
+    # the peak minute; a video's segments; then the minutes around the peak
+    assert len(log) == 7 * 2 + 1 + (kind == "recorded") + 1
     shown = tiles(at)
     with client_with_titles(demo_server) as client:
         current = log["views"].time_range
@@ -317,7 +333,7 @@ def test_one_content_on_v1_0_3_has_no_watch_time_and_the_peaks_hour(old_api, tit
     assert not at.error  # 404s for viewer-seconds and the peak summary are not failures
     shown = tiles(at)
     assert shown["Watch time"] == "–"
-    assert "Average view duration" not in shown
+    assert shown.get("Average view duration", "–") == "–"  # no tile; "–" on a live card
     assert shown["Peak concurrent viewers"] == f"{int(first['peak']):,}"
     assert shown["Peak reached"] == f"{first['peak_time']:%d %b, %H:00}"
     assert f"{first['peak_time']:%a %d %b %Y, %H:00} (hour), {TZ}" in texts(at.caption)
@@ -330,6 +346,154 @@ def test_an_unknown_id_gets_a_note_and_the_ranking(demo_server, titled, app):
     assert any("cannot be shown" in text for text in texts(at.info))
     assert at.dataframe
     assert "id" not in at.query_params
+
+
+def open_one(app, kind: str, **params: str):
+    """The page of the top content of one type (the ranking narrowed by the sidebar's type)."""
+    at = open_content(app, range="last-28-days", type=kind, **params)
+    first = at.dataframe[0].value.iloc[0]
+    at.query_params["id"] = str(first["content_id"])
+    at.session_state[QUERY_LOG] = []  # this run's calls only
+    at.run()
+    return at, int(first["content_id"])
+
+
+def figure_titled(at, x_title: str) -> dict:
+    """The spec of the one chart whose x axis has this title."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    (spec,) = [
+        s for s in specs if s["layout"].get("xaxis", {}).get("title", {}).get("text") == x_title
+    ]
+    return spec
+
+
+def plotted(values) -> list:
+    """A trace's values from a chart's JSON: a list, or Plotly's typed array (base64 bytes)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def test_a_video_shows_its_retention_curve_from_its_segments(demo_server, titled, app, downloads):
+    titled(demo_server)
+    at, ident = open_one(app, "recorded")
+    assert not at.exception
+    assert not at.error
+    assert "Audience retention" in texts(at.subheader)
+    assert not [m for m in at.metric if m.label == "Started"]  # no live card for a video
+    log = queries(at)
+    with client_with_titles(demo_server) as client:
+        length = client.catalogue().get("recorded", ident).length_seconds
+        stream = client.iter_views(log["segments"].query)
+        segments = next(stream)
+        total = stream.total_count
+        stream.close()
+    expected = retention(segments, length)
+    assert expected.views > 0
+    spec = figure_titled(at, "Position in the video (% and m:ss)")
+    (line,) = spec["data"]
+    assert plotted(line["y"]) == pytest.approx(list(expected.curve["share"]))
+    drop = biggest_drop(expected.curve)
+    assert drop is not None
+    (note,) = spec["layout"]["annotations"]
+    assert note["text"].startswith(f"Biggest drop: {drop.share_before:.0%} → ")
+    assert f"{drop.start}–{drop.end} %" in note["text"]
+    caption = next(text for text in texts(at.caption) if text.startswith("Based on"))
+    assert caption.startswith(f"Based on {expected.views:,} views ({len(segments):,} segments")
+    assert ("a sample" in caption) == (total > len(segments))
+    (name,) = [n for n in downloads if n.startswith(f"content_{ident}-retention")]
+    rows = csv_rows(downloads[name])
+    assert len(rows) == 101
+    assert float(rows[0]["Still watching (%)"]) == round(expected.curve["share"][0] * 100, 1)
+    # Over time and the audience: views and watch time against the previous period, countries
+    # and devices
+    labels = {text.strip("*") for text in texts(at.markdown)}
+    assert {"Total views", "Watch time (minutes)", "Views by country", "Views by device"} <= labels
+    assert len(at.dataframe) == 2
+
+
+def test_a_live_channel_shows_its_event_card_with_the_peak_minute(demo_server, titled, app):
+    titled(demo_server)
+    at, ident = open_one(app, "live")
+    assert not at.exception
+    assert not at.error
+    assert "Audience retention" not in texts(at.subheader)
+    shown = tiles(at)
+    log = queries(at)
+    with client_with_titles(demo_server) as client:
+        peak = client.peak_summary(
+            PeakSummaryQuery(log["views"].time_range, "live", ident, tz=TZ)
+        ).frame
+        hours = client.peak_viewers(log["peak"]).frame
+        views = client.metric(log["views"]).frame
+        minutes = client.peak_viewers(log["peak-minutes"]).frame
+    minute, value = peak["time"][0], int(peak["value"][0])
+    assert shown["Peak minute"] == f"{minute:%d %b, %H:%M}"
+    assert f"{value:,} concurrent viewers" in texts(at.caption)
+    watched = hours[hours["value"] > 0]["time"]
+    assert shown["Started"] == f"{watched.min():%d %b, %H:00}"
+    assert shown["Ended"] == f"{watched.max() + pd.Timedelta(hours=1):%d %b, %H:00}"
+    assert shown["Views"] == f"{int(views['value'].sum()):,}"
+    # The minutes around the exact peak minute, an hour either side, the peak marked there
+    window = log["peak-minutes"].time_range
+    assert window.start == minute - timedelta(hours=1)
+    assert window.end == minute + timedelta(minutes=61)
+    assert int(minutes["value"].max()) == value
+    spec = figure_titled(at, "Minute")
+    (star,) = [trace for trace in spec["data"] if trace["name"] == "Overall peak"]
+    assert plotted(star["y"]) == [value]
+
+
+def test_a_failing_call_shows_its_error_in_its_panel_only(demo_server, titled, app, monkeypatch):
+    titled(demo_server)
+
+    def refuse(self, query, on_progress=None):
+        raise ApiError(503, "Service Unavailable", "the views are resting")
+
+    monkeypatch.setattr(AnalyticsClient, "iter_views", refuse)
+    at, _ = open_one(app, "recorded")
+    assert not at.exception
+    (error,) = texts(at.error)
+    assert "Could not load the views' segments" in error
+    assert "the views are resting" in error
+    assert "Traceback" not in error
+    assert "Audience retention" in texts(at.subheader)
+    # Everything else is there
+    assert len(at.dataframe) == 2
+    assert tiles(at)["Total views"] != "–"
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(specs) == 5  # views, watch time, minutes around the peak, countries, devices
+
+
+def test_one_content_stays_within_the_request_budget(start_demo, titled, app, monkeypatch):
+    server = start_demo()
+    titled(server)
+    monkeypatch.setenv("ANALYTICS_CACHE_ENABLED", "false")  # no HTTP cache: every call asks
+    at = open_content(app, range="last-28-days", type="recorded")
+    first = at.dataframe[0].value.iloc[0]
+    st.cache_resource.clear()  # the ranking's answers forgotten: the content's page is cold
+    server.reset_request_count()
+    at.query_params["id"] = str(first["content_id"])
+    at.run()
+    assert not at.exception
+    # 7 calls x 2 periods, the peak summary, the segments' first page; the minutes around the
+    # peak: one request each (one content's series fit one page)
+    assert server.request_count() == 7 * 2 + 1 + 1 + 1 <= MAX_REQUESTS_PER_RENDER
+    server.reset_request_count()
+    at.run()  # a rerun: every answer is kept
+    assert server.request_count() == 0
+
+    # 127 years: month buckets, the exact minute from the peak summary, the same calls
+    tomorrow = f"{date.today() + timedelta(days=1):%Y-%m-%d}"  # the demo's data is recent
+    long_range = {"range": "custom", "from": "1900-01-01", "to": tomorrow}
+    at = app(params={**long_range, "id": str(first["content_id"])}, tz=TZ)
+    at.run()  # the overview first (the app's start page)
+    server.reset_request_count()
+    at = at.switch_page(CONTENT).run()
+    assert not at.exception
+    assert not at.error
+    assert "Over time, by month" in texts(at.subheader)
+    assert server.request_count() == 7 * 2 + 1 + 1 + 1
 
 
 # --- shaping, on hand-built frames --------------------------------------------------------------
@@ -405,3 +569,19 @@ def test_chart_labels_stay_apart_when_titles_repeat():
         "Town Hall (6)",
         "Video 7",
     ]
+
+
+def test_a_live_events_span_runs_from_the_first_to_the_end_of_the_last_bucket_with_viewers():
+    peaks = _frame(
+        [
+            ("live", 1, "2026-11-02 18:00", 0),  # nobody: not the start
+            ("live", 1, "2026-11-02 19:00", 4),
+            ("live", 1, "2026-11-03 20:00", 9),
+            ("live", 1, "2026-11-03 21:00", pd.NA),  # no value: left out
+        ]
+    )
+    start, end = activity_span(peaks, PeakGranularity.HOUR)
+    assert start == pd.Timestamp("2026-11-02 19:00", tz=TZ)
+    assert end == pd.Timestamp("2026-11-03 21:00", tz=TZ)  # the 20:00 hour's end
+    assert activity_span(peaks, PeakGranularity.DAY)[1] == pd.Timestamp("2026-11-04 20:00", tz=TZ)
+    assert activity_span(peaks.iloc[:1], PeakGranularity.HOUR) is None

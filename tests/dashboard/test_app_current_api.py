@@ -203,3 +203,47 @@ def test_the_sidebar_picks_contents_by_title_and_the_url_keeps_their_ids(
     assert not at.exception
     assert at.query_params["ids"] == ",".join(map(str, channels))
     assert at.session_state["dashboard_context"].filters.content_ids == tuple(channels)
+
+
+def test_a_channel_scopes_the_video_picker_and_the_figures_to_its_videos(
+    dashboard_env, app, direct_client
+):
+    catalogue = direct_client.catalogue()
+    channel = next(
+        c.content_id for c in catalogue.channels if len(catalogue.videos_of(c.content_id)) >= 2
+    )
+    videos = tuple(sorted(v.content_id for v in catalogue.videos_of(channel)))
+    at = app(params={"range": "last-28-days", "type": "recorded", "channel": str(channel)}).run()
+    assert not at.exception
+    assert at.selectbox(key="filter_channel").value == channel
+    picker = at.multiselect(key="filter_content_pick_recorded")
+    assert sorted(picker.options) == sorted(picker.format_func(v) for v in videos)
+    filters = at.session_state["dashboard_context"].filters
+    assert filters.channel_id == channel
+    assert filters.content_ids == ()
+    assert filters.scope_ids == videos
+    assert at.query_params["channel"] == str(channel)
+    assert "ids" not in at.query_params
+
+    period = resolve_period(Preset.LAST_28_DAYS, TZ)
+    views = direct_client.metric(
+        MetricQuery(
+            Metric.TOTAL_VIEWS,
+            period.time_range,
+            content_type="recorded",
+            content_ids=videos,
+            tz=TZ,
+        )
+    )
+    assert tiles(at)["Total views"] == f"{int(views.frame['value'].sum()):,}"
+
+    picker.set_value([videos[0]]).run()  # one of its videos
+    assert not at.exception
+    assert at.session_state["dashboard_context"].filters.scope_ids == (videos[0],)
+    assert at.query_params["ids"] == str(videos[0])
+
+    at.selectbox(key="filter_channel").set_value(None).run()  # every channel again
+    assert not at.exception
+    filters = at.session_state["dashboard_context"].filters
+    assert (filters.channel_id, filters.scope_ids) == (None, ())
+    assert "channel" not in at.query_params

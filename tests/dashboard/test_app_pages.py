@@ -182,7 +182,7 @@ def test_peak_viewers_table_matches_the_api(dashboard_env, app, direct_client, d
     (name,) = [name for name in downloads if name.startswith("peak-viewers_peak-per-content")]
     rows = csv_rows(downloads[name])
     assert list(rows[0]) == [
-        "Content",
+        "Title",
         "Content type",
         "Content ID",
         "Peak concurrent viewers",
@@ -190,13 +190,19 @@ def test_peak_viewers_table_matches_the_api(dashboard_env, app, direct_client, d
         "Time zone",
     ]
     assert [int(row["Peak concurrent viewers"]) for row in rows] == list(expected["peak"])
+    catalogue = direct_client.catalogue()
+    assert [row["Title"] for row in rows] == [
+        catalogue.title(kind, int(number)) or ""
+        for kind, number in zip(expected["content_type"], expected["content_id"], strict=True)
+    ]
+    assert all(row["Title"] for row in rows)
     assert [row["Peak at"] for row in rows] == [
         f"{moment:%Y-%m-%d %H:%M}" for moment in expected["peak_time"]
     ]
     (name,) = [name for name in downloads if name.startswith("peak-viewers_top-3-by-hour")]
     assert list(csv_rows(downloads[name])[0]) == [
         "Hour",
-        "Content",
+        "Title",
         "Content type",
         "Content ID",
         "Peak concurrent viewers",
@@ -282,7 +288,7 @@ def test_viewer_lookup_finds_matches_and_one_viewers_totals(
     (name,) = [name for name in downloads if name.startswith("viewer-lookup_segments_")]
     history = csv_rows(downloads[name])
     assert len(history) == len(segments)
-    assert list(history[0])[:3] == ["Started", "Finished", "Content"]
+    assert list(history[0])[:3] == ["Started", "Finished", "Title"]
     assert list(history[0])[-1] == "Time zone"
     assert [row["Started"] for row in history] == sorted(row["Started"] for row in history)
 
@@ -313,7 +319,9 @@ def test_views_export_preview_counts_and_full_csv(dashboard_env, app, downloads,
     query = by_name(at)["preview"].query
     assert (query.list_unfinished_segments, query.inclusive_range) == (False, False)
     expected = direct_client.views(query).frame
-    assert f"**{len(expected):,}** view segments match" in " ".join(texts(at.markdown))
+    assert f"**{len(expected):,}** plays (the API's view segments) match" in " ".join(
+        texts(at.markdown)
+    )
     assert len(at.dataframe[0].value) == min(100, len(expected))
 
     prepare = next(button for button in at.button if button.label.startswith("Prepare the CSV"))
@@ -325,6 +333,12 @@ def test_views_export_preview_counts_and_full_csv(dashboard_env, app, downloads,
     assert len(rows) == len(expected)
     assert rows[0]["view_id"] == expected["view_id"].iloc[0]
     assert all(row["finished_at"] for row in rows)  # no unfinished segments
+    assert list(rows[0])[:4] == ["view_id", "content_type", "content_id", "title"]
+    catalogue = direct_client.catalogue()
+    assert [row["title"] for row in rows] == [
+        catalogue.title(kind, int(number)) or ""
+        for kind, number in zip(expected["content_type"], expected["content_id"], strict=True)
+    ]
     command = " ".join(texts(at.code))
     assert "--no-list-unfinished-segments --no-inclusive-range" in command
 

@@ -36,6 +36,10 @@ from analytics.dashboard.periods import Comparison, Preset
             content_type=ContentType.RECORDED,
             content_ids=(12, 345),
         ),
+        ReportFilters(tz="UTC", content_type=ContentType.RECORDED, channel_id=77),
+        ReportFilters(
+            tz="UTC", content_type=ContentType.RECORDED, channel_id=77, content_ids=(5, 6)
+        ),
     ],
 )
 def test_filters_survive_the_round_trip_through_the_url(filters):
@@ -190,3 +194,27 @@ def test_content_ids_must_be_positive_whole_numbers(text):
 def test_too_many_content_ids_are_refused():
     with pytest.raises(ValueError, match="at most"):
         parse_content_ids(",".join(str(n) for n in range(1, 60)))
+
+
+def test_a_channel_scopes_recorded_videos_only_and_its_videos_stay_out_of_the_url():
+    scoped = ReportFilters(
+        content_type=ContentType.RECORDED, channel_id=77, channel_video_ids=(3, 4, 9)
+    )
+    assert scoped.scope_ids == (3, 4, 9)  # no video picked: the channel's videos
+    assert filters_to_params(scoped) == {
+        "range": "last-28-days",
+        "tz": "UTC",
+        "type": "recorded",
+        "channel": "77",
+    }
+    picked = ReportFilters(
+        content_type=ContentType.RECORDED, channel_id=77, channel_video_ids=(3, 4), content_ids=(4,)
+    )
+    assert picked.scope_ids == (4,)
+
+    live = filters_from_params({"type": "live", "channel": "77"}, default_tz="UTC")
+    assert live.filters.channel_id is None
+    assert live.problems == ["Ignored the channel in the link: it scopes recorded videos only."]
+    bad = filters_from_params({"type": "recorded", "channel": "1,2"}, default_tz="UTC")
+    assert bad.filters.channel_id is None
+    assert bad.problems == ["Ignored channel='1,2' in the link: one channel id."]

@@ -62,7 +62,9 @@ def token(base: str, client_id: str, secret: str) -> str:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_starts_serves_and_stops_cleanly(tmp_path, stop_signal):
-    process = launch(tmp_path, "--segments", "3000", "--days", "10", "--token-ttl", "600")
+    process = launch(
+        tmp_path, "--segments", "3000", "--days", "10", "--token-ttl", "600", "--live-now", "0"
+    )
     try:
         banner = read_banner(process)
         root = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner).group(1)

@@ -22,8 +22,11 @@ TODAY = datetime(2024, 7, 16, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """A 40k-segment generated dataset as a DuckDB cursor (clock fixed at TODAY)."""
-    settings = DemoSettings(segments=40_000, days=60, data_dir=tmp_path_factory.mktemp("gen"))
+    """A 40k-segment generated dataset as a DuckDB cursor (clock fixed at TODAY): the
+    background only (the live-now layer on top of it: test_live_now.py)."""
+    settings = DemoSettings(
+        segments=40_000, days=60, live_now=0, data_dir=tmp_path_factory.mktemp("gen")
+    )
     dataset = generated_dataset(settings, "demo-client", lambda: TODAY, cache_in_background=False)
     cursor = dataset.cursor()
     yield cursor
@@ -163,7 +166,7 @@ def test_any_size(size):
 
 
 def test_the_cache_file_is_reused_and_keyed(tmp_path):
-    settings = DemoSettings(segments=2_000, days=10, data_dir=tmp_path)
+    settings = DemoSettings(segments=2_000, days=10, live_now=0, data_dir=tmp_path)
     generated_dataset(settings, "demo-client", lambda: TODAY, cache_in_background=False).close()
     files = list(tmp_path.glob("demo-*.duckdb"))
     assert len(files) == 1
@@ -178,17 +181,18 @@ def test_the_cache_file_is_reused_and_keyed(tmp_path):
         cache_key(settings, "other", "2024-07-16"),
         cache_key(DemoSettings(segments=2_001, days=10), "demo-client", "2024-07-16"),
         cache_key(DemoSettings(segments=2_000, days=10, seed=1), "demo-client", "2024-07-16"),
+        cache_key(DemoSettings(segments=2_000, days=10), "demo-client", "2024-07-16"),  # live now
     }
-    assert len(keys) == 5
+    assert len(keys) == 6
     # Knobs that do not shape data keep the key.
     assert cache_key(settings, "demo-client", "2024-07-16") == cache_key(
-        DemoSettings(segments=2_000, days=10, latency_ms=50, fault_rate=0.5), "demo-client",
-        "2024-07-16",
+        DemoSettings(segments=2_000, days=10, live_now=0, latency_ms=50, fault_rate=0.5),
+        "demo-client", "2024-07-16",
     )  # fmt: skip
 
 
 def test_the_cache_is_written_in_the_background_by_default(tmp_path):
-    settings = DemoSettings(segments=1_500, days=5, data_dir=tmp_path)
+    settings = DemoSettings(segments=1_500, days=5, live_now=0, data_dir=tmp_path)
     dataset = generated_dataset(settings, "demo-client", lambda: TODAY)
     assert dataset.segment_count == 1_500  # usable at once
     deadline = time.monotonic() + 60
@@ -201,7 +205,7 @@ def test_the_cache_is_written_in_the_background_by_default(tmp_path):
 
 
 def test_a_corrupt_cache_file_is_regenerated(tmp_path):
-    settings = DemoSettings(segments=1_000, days=5, data_dir=tmp_path)
+    settings = DemoSettings(segments=1_000, days=5, live_now=0, data_dir=tmp_path)
     key = cache_key(settings, "demo-client", TODAY.date().isoformat())
     (tmp_path / f"demo-{key}.duckdb").write_bytes(b"not a database")
     dataset = generated_dataset(settings, "demo-client", lambda: TODAY, cache_in_background=False)

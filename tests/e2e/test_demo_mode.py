@@ -63,6 +63,7 @@ def test_without_configuration_the_demo_account_opens_the_demo_data(
         "Breakdowns",
         "Peak viewers",
         "Content",
+        "Live now",
         "Viewer lookup",
         "Views export",
     ]

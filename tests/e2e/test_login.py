@@ -21,7 +21,15 @@ from tests.support.dashboard import ANALYST, LEAVER, page_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ALL_PAGES = ["Overview", "Breakdowns", "Peak viewers", "Content", "Viewer lookup", "Views export"]
+ALL_PAGES = [
+    "Overview",
+    "Breakdowns",
+    "Peak viewers",
+    "Content",
+    "Live now",
+    "Viewer lookup",
+    "Views export",
+]
 
 
 def sidebar_logout(page: Page):

@@ -82,7 +82,7 @@ def test_the_series_csv_holds_the_api_numbers_per_day(
 ) -> None:
     page = analyst_page
     open_signed_in(page, page_url(dashboard_url, "", **fixed_range.params))
-    button = page.get_by_test_id("stDownloadButton").first  # under "Total views" over time
+    button = page.get_by_role("button", name="Download CSV").first  # "Total views" over time
     delivered = download(page, button)
     assert delivered.file_name == (
         f"overview_total-views_{fixed_range.first_day:%Y-%m-%d}_{fixed_range.last_day:%Y-%m-%d}.csv"
@@ -109,7 +109,9 @@ def test_a_downloaded_csv_has_the_rows_of_its_table(
     assert_no_error_shown(page)
     table = page.get_by_test_id("stDataFrame")
     shown = table_as_csv(page, table).rows  # what the table holds, from its own toolbar
-    delivered = download(page, page.get_by_test_id("stDownloadButton"))
+    delivered = download(
+        page, page.get_by_test_id("stDownloadButton").filter(has_text="Download CSV")
+    )
     assert delivered.file_name == (
         f"breakdowns_total-views-by-country_{fixed_range.first_day:%Y-%m-%d}_"
         f"{fixed_range.last_day:%Y-%m-%d}.csv"

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from analytics.api import AnalyticsClient, PeakGranularity, PeakQuery, ViewersQuery, ViewsQuery
 from tests.support.browser import (
     assert_no_error_shown,
+    assert_no_id_labels,
     download,
     metric_tiles,
     open_signed_in,
@@ -37,6 +38,7 @@ def test_overview(analyst_page: Page, dashboard_url: str, fixed_range: FixedRang
     assert page.get_by_test_id("stPlotlyChart").count() >= 3  # two series and the split
     expect(page.get_by_text(re.compile(r"^Data fetched"))).to_be_visible()
     assert_no_error_shown(page)
+    assert_no_id_labels(page)
     save_screenshot(page, "overview")
 
 
@@ -46,10 +48,12 @@ def test_breakdowns(analyst_page: Page, dashboard_url: str, fixed_range: FixedRa
     expect(page.get_by_role("heading", name="Breakdowns")).to_be_visible()
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(1)
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
-    expect(page.get_by_test_id("stDownloadButton")).to_have_count(1)
+    csv_buttons = page.get_by_test_id("stDownloadButton").filter(has_text="Download CSV")
+    expect(csv_buttons).to_have_count(1)
     # The world map is drawn from the app's own outline (no CDN: this browser is offline).
     expect(page.locator(".choroplethlayer path").first).to_be_attached()
     assert_no_error_shown(page)
+    assert_no_id_labels(page)
     page.mouse.move(1390, 990)  # away from the chart (its toolbar) and the sidebar
     save_screenshot(page, "breakdowns")
 
@@ -71,6 +75,7 @@ def test_peak_viewers(
     assert tiles["Contents with viewers"].number == len(contents)
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(1)
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+    assert_no_id_labels(page, page.get_by_test_id("stDataFrame"))
     save_screenshot(page, "peak-viewers")
 
 
@@ -102,6 +107,7 @@ def test_viewer_lookup(
     )
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_have_count(2)  # matches, segments
+    assert_no_id_labels(page, page.get_by_test_id("stDataFrame").nth(1))
     save_screenshot(page, "viewer-lookup")
 
 
@@ -119,11 +125,11 @@ def test_views_export_downloads_every_segment(
     ).frame
     total = len(expected)
     assert total > 0
-    expect(page.get_by_text(f"{total:,} view segments match")).to_be_visible()
+    expect(page.get_by_text(f"{total:,} plays (the API's view segments) match")).to_be_visible()
 
-    page.get_by_role("button", name=f"Prepare the CSV of all {total:,} segments").click()
+    page.get_by_role("button", name=f"Prepare the CSV of all {total:,} plays").click()
     wait_until_settled(page)
-    button = page.get_by_role("button", name=f"Download CSV ({total:,} segments)")
+    button = page.get_by_role("button", name=f"Download CSV ({total:,} plays)")
     expect(button).to_be_visible()
     save_screenshot(page, "views-export")
 

@@ -39,7 +39,7 @@ def assert_locked(page: Page, title: str) -> None:
 
 def test_a_viewer_sees_only_the_aggregate_pages(page: Page, dashboard_url: str) -> None:
     open_as(page, dashboard_url, VIEWER.username, VIEWER.password)
-    assert nav_links(page) == ["Overview", "Breakdowns", "Peak viewers", "Content"]
+    assert nav_links(page) == ["Overview", "Breakdowns", "Peak viewers", "Content", "Live now"]
     expect(page.get_by_test_id("stSidebar")).to_contain_text("(viewer)")
 
 

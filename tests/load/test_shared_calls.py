@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.api import Dimension, Metric, MetricQuery, PeakQuery, TimeRange
+from analytics.api import Dimension, Metric, MetricQuery, PeakGranularity, PeakQuery, TimeRange
 from analytics.dashboard.service import Batch, answer_cache, fetch_all
 from analytics.demo import DemoServer
 from tests.support.dashboard import direct_client
@@ -21,7 +21,7 @@ WEEK = TimeRange(END - timedelta(days=7), END)
 PAGE_CALLS = {
     "total-views": lambda: MetricQuery(Metric.TOTAL_VIEWS, WEEK),
     "devices-by-day": lambda: MetricQuery(Metric.UNIQUE_DEVICES, WEEK, Dimension.DAY),
-    "peak": lambda: PeakQuery(WEEK),
+    "peak": lambda: PeakQuery(WEEK, PeakGranularity.HOUR),  # one page: one request
 }
 
 

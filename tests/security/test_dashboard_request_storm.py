@@ -172,7 +172,7 @@ def ten_days_of_views() -> ViewsQuery:
 
 
 def test_the_pages_of_one_paged_query_count_against_the_budget(start_demo):
-    server = start_demo()
+    server = start_demo(live_now=0)  # the background only: ~1,200 records a day
     client = paging_client(server)
     pages = -(-client.views(ten_days_of_views()).total_count // 10)
     assert pages > 2 * MAX_REQUESTS_PER_RENDER  # one call, far more pages than the budget
@@ -183,7 +183,7 @@ def test_the_pages_of_one_paged_query_count_against_the_budget(start_demo):
 
 
 def test_a_superseded_run_stops_paging(start_demo):
-    slow = start_demo(latency_ms=200)
+    slow = start_demo(latency_ms=200, live_now=0)
     client = paging_client(slow)
     run = RenderRun("tab", budget=10_000)
     slow.reset_request_count()

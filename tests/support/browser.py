@@ -189,6 +189,19 @@ def assert_no_error_shown(page: Page) -> None:
     assert errors.count() == 0, f"error alerts: {errors.all_inner_texts()}"
 
 
+ID_LABEL = re.compile(r"\b(Channel|Video) [0-9]+\b")
+_SVG_TEXT = "Array.from(document.querySelectorAll('svg text')).map(t => t.textContent).join('\\n')"
+
+
+def assert_no_id_labels(page: Page, *tables: Locator) -> None:
+    """Contents are named by their titles: no "Channel 123" / "Video 123" in the page's text,
+    its charts (legends, axes, annotations) or the given tables (read through their CSV)."""
+    shown = [main_text(page), page.evaluate(_SVG_TEXT)]
+    shown += [table_as_csv(page, table).text for table in tables]
+    found = sorted({match.group(0) for text in shown for match in ID_LABEL.finditer(text)})
+    assert not found, f"contents shown by id instead of title: {found[:5]}"
+
+
 def assert_no_traceback(page: Page) -> None:
     """No exception box and no traceback text (errors shown as messages are allowed)."""
     assert page.get_by_test_id("stException").count() == 0, "an exception is shown"

@@ -34,7 +34,9 @@ from analytics.dashboard.ui import (
     chart,
     download,
     empty_state,
+    fetched_at,
     map_chart,
+    period_names,
     show_error,
     time_column,
 )
@@ -183,7 +185,7 @@ def show(context: PageContext, choice: Choice, batch: Batch) -> None:
         st.warning(f"The previous period could not be loaded: {plain(previous.error)}")
     previous_frame = previous.result.frame if previous is not None and previous.ok else None
     if choice.dimension.is_time:
-        _time_breakdown(context, choice, current.result.frame, previous_frame)
+        _time_breakdown(context, choice, current.result.frame, previous_frame, batch)
     else:
         _category_breakdown(context, choice, current.result.frame, previous_frame, batch)
 
@@ -193,6 +195,7 @@ def _time_breakdown(
     choice: Choice,
     current: pd.DataFrame,
     previous: pd.DataFrame | None,
+    batch: Batch,
 ) -> None:
     label = METRIC_LABELS[choice.metric]
     bucket_label = DIMENSION_LABELS[choice.dimension]
@@ -206,9 +209,17 @@ def _time_breakdown(
         st.caption(f"{len(series):,} points: a coarser bucket may read better.")
     chart(
         charts.time_series(
-            series, value_label=label, time_label=bucket_label, chart=choice.chart, height=380
+            series,
+            value_label=label,
+            time_label=bucket_label,
+            chart=choice.chart,
+            height=380,
+            **period_names(context),
         ),
         key="breakdown-time",
+        title=f"{label} by {bucket_label.lower()}",
+        what=choice.what,
+        fetched=fetched_at(batch),
     )
     table = series.copy()
     if "previous_value" in table:
@@ -258,28 +269,47 @@ def _category_breakdown(
     if choice.dimension in MAPPED:
         table = tables.with_countries(table)
         unknown = int(table["iso_alpha3"].isna().sum())
-        map_chart(charts.choropleth(table, value_label=label), key="breakdown-map")
+        map_chart(
+            charts.choropleth(table, value_label=label),
+            key="breakdown-map",
+            title=f"{label} by {category.lower()}",
+            what=choice.what,
+            fetched=fetched_at(batch),
+        )
         if unknown:
             st.caption(f"{unknown} location(s) without a known country are in the table only.")
     elif choice.chart == "donut":
         left, _ = st.columns([3, 2])
         with left:
-            chart(charts.share_donut(table, value_label=label), key="breakdown-donut")
+            chart(
+                charts.share_donut(table, value_label=label),
+                key="breakdown-donut",
+                title=f"{label} by {category.lower()}",
+                what=choice.what,
+                fetched=fetched_at(batch),
+            )
     else:
         chart(
             charts.category_bars(table, value_label=label, category_label=category),
             key="breakdown-bars",
+            title=f"{label} by {category.lower()}",
+            what=choice.what,
+            fetched=fetched_at(batch),
         )
     code = CODE_COLUMNS.get(choice.dimension)
+    # The key columns first and narrow, so a phone shows them without scrolling sideways: the
+    # name (pinned), the figure, its share and change; the previous figure and the code after.
     config = {
-        "label": st.column_config.TextColumn(category, help=NAME_HELP.get(choice.dimension)),
-        **({"point": st.column_config.TextColumn(code[0], help=code[1])} if code else {}),
-        "value": st.column_config.NumberColumn(label, format="localized"),
-        "share": st.column_config.ProgressColumn(
-            "Share", format="percent", min_value=0.0, max_value=1.0
+        "label": st.column_config.TextColumn(
+            category, help=NAME_HELP.get(choice.dimension), pinned=True
         ),
+        "value": st.column_config.NumberColumn(label, format="localized", width="small"),
+        "share": st.column_config.ProgressColumn(
+            "Share", format="percent", min_value=0.0, max_value=1.0, width="small"
+        ),
+        "change": st.column_config.NumberColumn("Change", format="percent", width="small"),
         "previous_value": st.column_config.NumberColumn(f"{label} (previous)", format="localized"),
-        "change": st.column_config.NumberColumn("Change", format="percent"),
+        **({"point": st.column_config.TextColumn(code[0], help=code[1])} if code else {}),
     }
     st.dataframe(
         _with_totals(table, choice, batch),

@@ -45,7 +45,7 @@ def metric_query(
         period.time_range,
         dimension,
         content_type=kind,
-        content_ids=filters.content_ids if kind == filters.content_type else (),
+        content_ids=filters.scope_ids if kind == filters.content_type else (),
         tz=filters.tz,
     )
 
@@ -55,7 +55,7 @@ def peak_query(period: Period, filters: ReportFilters, granularity: PeakGranular
         period.time_range,
         granularity,
         content_type=filters.content_type,
-        content_ids=filters.content_ids,
+        content_ids=filters.scope_ids,
         tz=filters.tz,
     )
 
@@ -67,7 +67,7 @@ def watch_time_query(period: Period, filters: ReportFilters) -> ViewerSecondsQue
         period.time_range,
         PeakGranularity.MONTH,
         content_type=filters.content_type,
-        content_ids=filters.content_ids,
+        content_ids=filters.scope_ids,
         tz=filters.tz,
     )
 

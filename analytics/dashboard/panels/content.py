@@ -531,8 +531,8 @@ def _column_config(ranking: Ranking) -> dict[str, object]:
     number = st.column_config.NumberColumn
     config: dict[str, object] = {"rank": number("#", format="%d", width=40)}
     if ranking.catalogue.available:
-        config["title"] = st.column_config.TextColumn("Title")
-    config["type"] = st.column_config.TextColumn("Type")
+        config["title"] = st.column_config.TextColumn("Title", pinned=True)  # kept on phones
+    config["type"] = st.column_config.TextColumn("Type", width="small")
     figures = [
         ("watch_hours", "Watch time (h)", "watch_time", WATCH_TIME_HELP),
         ("peak", "Peak viewers", "peak", PEAK_HELP),
@@ -603,4 +603,6 @@ def top_chart(ranking: Ranking) -> None:
     chart(
         charts.category_bars(bars, value_label=value_label, category_label="Content"),
         key="content-top",
+        title=f"Top {len(top)} contents by {label.lower()}",
+        what=f"top-{len(top)}-by-{label}",
     )

@@ -39,7 +39,9 @@ from analytics.dashboard.ui import (
     chart,
     download,
     empty_state,
+    fetched_at,
     kpi,
+    period_names,
     show_error,
     summary_value,
     titles_or_ids,
@@ -201,8 +203,16 @@ def over_time(context: PageContext, batch: Batch) -> None:
             if not has_current:
                 st.caption(f"No {label.lower()} in this period; the previous period is shown.")
             chart(
-                charts.time_series(series, value_label=label, time_label=bucket_label),
+                charts.time_series(
+                    series,
+                    value_label=label,
+                    time_label=bucket_label,
+                    **period_names(context),
+                ),
                 key=f"overview-{metric.value}",
+                title=f"{label} by {bucket_label.lower()}",
+                what=metric.value,
+                fetched=fetched_at(current, previous),
             )
             download(
                 series_for_csv(series, metric, bucket),
@@ -251,7 +261,13 @@ def live_vs_recorded(context: PageContext, batch: Batch) -> None:
     split["share"] = split["value"] / total
     left, right = st.columns([2, 3])
     with left:
-        chart(charts.share_donut(split, value_label="views"), key="overview-split")
+        chart(
+            charts.share_donut(split, value_label="views"),
+            key="overview-split",
+            title="Live vs recorded views",
+            what="live-vs-recorded",
+            fetched=fetched_at(*(batch[f"split-{kind.value}"] for kind in ContentType)),
+        )
     with right:
         st.dataframe(
             split[["label", "value", "share"]],

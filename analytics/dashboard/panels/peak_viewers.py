@@ -22,6 +22,7 @@ from analytics.dashboard.ui import (
     chart,
     download,
     empty_state,
+    fetched_at,
     show_error,
     time_column,
     titles_or_ids,
@@ -31,8 +32,9 @@ PAGE = "peak-viewers"
 # Buckets whose gaps are drawn as zeros (a day or month has no fixed length to step by).
 GAP_STEPS = {PeakGranularity.MINUTE: timedelta(minutes=1), PeakGranularity.HOUR: timedelta(hours=1)}
 PEAK_HEADER = "Peak concurrent viewers"
+# The title from the catalogue (empty where unknown) beside the id, as in every CSV.
 CONTENT_COLUMNS = (
-    Column("content", "Content"),
+    Column("title", "Title"),
     Column("content_type", "Content type"),
     Column("content_id", "Content ID"),
 )
@@ -132,10 +134,16 @@ def show(context: PageContext, granularity: PeakGranularity, top: int, batch: Ba
     time_label = peak_granularity.LABELS[granularity]
     period = context.period
     shown = (period.start, min(period.end, context.now).astimezone(period.tz))
-    chart(charts.peak_lines(drawn, peak, time_label=time_label, shown=shown), key="peak-lines")
+    chart(
+        charts.peak_lines(drawn, peak, time_label=time_label, shown=shown),
+        key="peak-lines",
+        title=f"Concurrent viewers of the top {top} contents, by {time_label.lower()}",
+        what=f"top-{top}-by-{granularity.value}",
+        fetched=fetched_at(current),
+    )
     download(
         spreadsheet(
-            series,
+            context.catalogue().with_titles(series),
             [
                 Column("time", time_label, bucket_cell(granularity)),
                 *CONTENT_COLUMNS,
@@ -166,7 +174,7 @@ def show(context: PageContext, granularity: PeakGranularity, top: int, batch: Ba
     )
     download(
         spreadsheet(
-            per_content,
+            context.catalogue().with_titles(per_content),
             [
                 *CONTENT_COLUMNS,
                 Column("peak", PEAK_HEADER),

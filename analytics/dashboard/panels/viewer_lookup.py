@@ -21,6 +21,7 @@ from analytics.dashboard.ui import (
     chart,
     download,
     empty_state,
+    fetched_at,
     show_error,
     time_column,
     titles_or_ids,
@@ -39,7 +40,7 @@ MATCH_COLUMNS = (
 SEGMENT_COLUMNS = (
     Column("started_at", "Started", Cell.SECOND),
     Column("finished_at", "Finished", Cell.SECOND),
-    Column("content", "Content"),
+    Column("title", "Title"),
     Column("content_type", "Content type"),
     Column("content_id", "Content ID"),
     Column("view_session_id", "View session"),
@@ -88,7 +89,7 @@ def _viewers_query(context: PageContext, identifier: str) -> ViewersQuery:
     return ViewersQuery(
         context.period.time_range,
         content_type=context.filters.content_type,
-        content_ids=context.filters.content_ids,
+        content_ids=context.filters.scope_ids,
         viewer_identifier=identifier,
         tz=context.tz,
     )
@@ -157,7 +158,7 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
     # The API matches substrings: keep exactly this viewer's segments.
     segments = segments[segments["viewer_identifier"] == identifier].reset_index(drop=True)
     if segments.empty:
-        empty_state("No segments for this viewer in this period.")
+        empty_state("Nothing watched by this viewer in this period.")
         return
     totals = tables.viewer_totals(segments)
     columns = st.columns(5)
@@ -166,7 +167,7 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
         (
             "Watch time",
             tables.format_duration(totals.watch_time),
-            "Sum of the durations of finished segments.",
+            "Sum of the durations of finished plays (the API's view segments).",
         ),
         ("Contents", f"{totals.contents:,}", "Distinct live channels and videos."),
         ("Countries", f"{totals.countries:,}", None),
@@ -177,7 +178,7 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
             st.metric(label, value, help=help_text, border=True)
     if totals.unfinished_segments:
         st.caption(
-            f"{totals.unfinished_segments} segment(s) still running: drawn up to now, "
+            f"{totals.unfinished_segments} play(s) still running: drawn up to now, "
             "not counted in the watch time."
         )
 
@@ -185,9 +186,17 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
     timeline = tables.timeline_frame(
         segments, until=context.now, labels=titles_or_ids(context.catalogue())
     )
-    chart(charts.viewer_timeline(timeline), key="viewer-timeline")
+    chart(
+        charts.viewer_timeline(timeline),
+        key="viewer-timeline",
+        title="One viewer's timeline",
+        fetched=fetched_at(outcome),
+    )
 
-    st.subheader("Segments")
+    st.subheader(
+        "Plays",
+        help="One row per stretch of watching without a pause or a jump (the API's view segments).",
+    )
     table = timeline[
         [
             "started_at",
@@ -228,7 +237,7 @@ def viewer_history(context: PageContext, identifier: str, outcome: Outcome) -> N
         width="stretch",
     )
     download(
-        spreadsheet(timeline, SEGMENT_COLUMNS),
+        spreadsheet(context.catalogue().with_titles(timeline), SEGMENT_COLUMNS),
         page=PAGE,
         what="segments",
         period=context.period,

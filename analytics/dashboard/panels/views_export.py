@@ -38,18 +38,19 @@ def options() -> tuple[bool, bool]:
     left, right = st.columns(2)
     with left:
         unfinished = url_flag(
-            "Include unfinished segments",
+            "Include plays still running",
             param="unfinished",
             default=True,
-            help="Segments still playing have no finish time yet (list_unfinished_segments).",
+            help="A play is one stretch of watching without a pause or a jump (the API's view "
+            "segment). Plays still running have no finish time yet (list_unfinished_segments).",
         )
     with right:
         inclusive = url_flag(
-            "Include segments that cross the range's edges",
+            "Include plays that cross the range's edges",
             param="inclusive",
             default=True,
-            help="On: segments that start or finish in the range. Off: only segments that "
-            "start and finish inside it (inclusive_range).",
+            help="On: plays that start or finish in the range. Off: only plays that start and "
+            "finish inside it (inclusive_range).",
         )
     return unfinished, inclusive
 
@@ -58,7 +59,7 @@ def views_query(context: PageContext, unfinished: bool, inclusive: bool) -> View
     return ViewsQuery(
         context.period.time_range,
         content_type=context.filters.content_type,
-        content_ids=context.filters.content_ids,
+        content_ids=context.filters.scope_ids,
         list_unfinished_segments=unfinished,
         inclusive_range=inclusive,
         tz=context.tz,
@@ -77,9 +78,12 @@ def preview(context: PageContext, unfinished: bool, inclusive: bool) -> int | No
         return None
     total = outcome.result.total_count
     if total == 0:
-        empty_state("No view segments match these filters in this period.")
+        empty_state("No plays match these filters in this period.")
         return 0
-    st.markdown(f"**{total:,}** view segments match. The first {min(total, PREVIEW_ROWS):,}:")
+    st.markdown(
+        f"**{total:,}** plays (the API's view segments) match. "
+        f"The first {min(total, PREVIEW_ROWS):,}:"
+    )
     st.dataframe(
         outcome.result.frame.head(PREVIEW_ROWS),
         hide_index=True,
@@ -114,6 +118,8 @@ def cli_command(context: PageContext, unfinished: bool, inclusive: bool) -> str:
         args += ["--content-type", context.filters.content_type.value]
         for content_id in context.filters.content_ids:
             args += ["--content-id", str(content_id)]
+        if not context.filters.content_ids and context.filters.channel_id is not None:
+            args += ["--channel-id", str(context.filters.channel_id)]  # the channel's videos
     if not unfinished:
         args.append("--no-list-unfinished-segments")
     if not inclusive:
@@ -128,7 +134,7 @@ def full_download(context: PageContext, unfinished: bool, inclusive: bool, total
     command = cli_command(context, unfinished, inclusive)
     if total > MAX_BROWSER_EXPORT_ROWS:
         st.warning(
-            f"{total:,} segments are too many for a browser download (the limit is "
+            f"{total:,} plays are too many for a browser download (the limit is "
             f"{MAX_BROWSER_EXPORT_ROWS:,}). Export them with the command line, which writes "
             "them to a file page by page:",
             icon=":material/terminal:",
@@ -141,7 +147,7 @@ def full_download(context: PageContext, unfinished: bool, inclusive: bool, total
         del st.session_state[_PREPARED]  # made for other filters: free the memory
         prepared = None
     if prepared is None and st.button(
-        f"Prepare the CSV of all {total:,} segments", icon=":material/table_view:"
+        f"Prepare the CSV of all {total:,} plays", icon=":material/table_view:"
     ):
         made = _prepare(query, context.client)
         if made is not None:
@@ -149,7 +155,7 @@ def full_download(context: PageContext, unfinished: bool, inclusive: bool, total
     if prepared is not None:
         _, data, rows = prepared
         st.download_button(
-            f"Download CSV ({rows:,} segments)",
+            f"Download CSV ({rows:,} plays)",
             data=data,
             file_name=downloads.file_name(PAGE, "segments", context.period),
             mime="text/csv",
@@ -180,7 +186,8 @@ def _prepare(query: ViewsQuery, client: AnalyticsClient) -> tuple[bytes, int] | 
         log.exception("The views export failed")
         st.error(f"The export failed: {error_message(RuntimeError())}", icon=":material/error:")
         return None
-    bar.progress(1.0, text=f"Fetched {len(result.frame):,} segments; writing the CSV…")
-    data = downloads.csv_bytes(result.frame)
+    bar.progress(1.0, text=f"Fetched {len(result.frame):,} plays; writing the CSV…")
+    # The API's columns, plus `title` beside content_id (like the CLI's --with-titles).
+    data = downloads.csv_bytes(client.catalogue().with_titles(result.frame))
     bar.empty()
     return data, len(result.frame)

@@ -10,6 +10,10 @@
 - `GET /channels/{id}.json` (`channel`) and `GET /videos/{id}.json` (`video`): one item, 404
   `not_found` for an unknown id.
 
+A channel's `status` (`online` / `offline` in the list, `live` / `offair` alone), `stats.viewer`
+and `last_broadcast_at` are computed from the analytics data at the request's "now"
+(analytics.demo.on_air), so they agree with the Analytics API's answers at the same moment.
+
 Every path takes an ordinary access token as `Authorization: Bearer TOKEN` (401 `invalid_token`
 otherwise). With DemoSettings.channel_api "refuse" every request is answered 403, as for a
 client whose credentials lack the scope. Errors are `{"error": code, "message": text}`.
@@ -17,6 +21,8 @@ client whose credentials lack the scope. Errors are `{"error": code, "message": 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -37,8 +43,10 @@ from analytics.contract import (
 )
 from analytics.demo.auth import BearerUnauthorized
 from analytics.demo.catalogue import DemoCatalogue, DemoChannel, DemoVideo, catalogue_of
-from analytics.demo.dependencies import Authority, Registry, State
+from analytics.demo.dependencies import Authority, Now, Registry, State
+from analytics.demo.on_air import last_broadcast_start, viewers_now
 from analytics.demo.settings import ChannelApiMode
+from analytics.demo.store import Dataset
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,11 +71,30 @@ async def on_channel_api_error(_: Request, exc: ChannelApiError) -> JSONResponse
     )
 
 
-def account_catalogue(
-    request: Request, state: State, authority: Authority, registry: Registry
-) -> DemoCatalogue:
-    """The catalogue of the account whose Bearer token came with the request (a plain `def`:
-    the first request of an account may build its data)."""
+@dataclass(frozen=True)
+class AccountChannels:
+    """What a Channel API request reads: the account's catalogue, its analytics data (for
+    what is on air) and the moment it is answered as of."""
+
+    catalogue: DemoCatalogue
+    dataset: Dataset
+    now: datetime
+
+    def viewers_now(self) -> dict[int, int]:
+        with self.dataset.cursor() as cursor:
+            return viewers_now(cursor, self.now)
+
+    def last_broadcast_at(self, channel_id: int) -> int | None:
+        with self.dataset.cursor() as cursor:
+            started = last_broadcast_start(cursor, channel_id, self.now)
+        return None if started is None else int(started.timestamp())
+
+
+def account_channels(
+    request: Request, state: State, authority: Authority, registry: Registry, now: Now
+) -> AccountChannels:
+    """The catalogue and data of the account whose Bearer token came with the request (a
+    plain `def`: the first request of an account may build its data)."""
     try:
         client_id = authority.verify_bearer(request.headers.get("authorization"))
     except BearerUnauthorized as exc:
@@ -78,19 +105,20 @@ def account_catalogue(
             "insufficient_scope",
             "this client may not use the Channel API (demo knob channel_api=refuse)",
         )
-    return catalogue_of(registry.get(client_id))
+    dataset = registry.get(client_id)
+    return AccountChannels(catalogue_of(dataset), dataset, now)
 
 
-Catalogue = Annotated[DemoCatalogue, Depends(account_catalogue)]
+Channels = Annotated[AccountChannels, Depends(account_channels)]
 
 
 # --- lists ------------------------------------------------------------------------------------
 
 
 @router.get("/" + USER_CHANNELS_PATH)
-def user_channels(request: Request, catalogue: Catalogue) -> JSONResponse:
+def user_channels(request: Request, account: Channels) -> JSONResponse:
     number, size = _page(request, CHANNELS_PAGE_PARAM, CHANNELS_PAGE_SIZE_MAX)
-    channels = list(catalogue.channels)
+    channels = list(account.catalogue.channels)
     shown = channels[(number - 1) * size : number * size]
     base = _absolute(request, USER_CHANNELS_PATH)
 
@@ -102,21 +130,24 @@ def user_channels(request: Request, catalogue: Catalogue) -> JSONResponse:
         paging["previous"] = link(min(number - 1, _last_page(len(channels), size)))
     if number * size < len(channels):
         paging["next"] = link(number + 1)
+    viewers = account.viewers_now() if shown else {}
     body = {
-        "channels": {str(c.id): _channel_item(request, c) for c in shown},
+        "channels": {str(c.id): _channel_item(request, c, c.id in viewers) for c in shown},
         "paging": paging,
     }
     return JSONResponse(body)
 
 
 @router.get("/" + USER_VIDEOS_PATH)
-def user_videos(request: Request, catalogue: Catalogue) -> JSONResponse:
+def user_videos(request: Request, account: Channels) -> JSONResponse:
     protect = _protect(request, default=PROTECT_VALUES)
-    return _videos_page(request, catalogue, list(catalogue.videos), protect, USER_VIDEOS_PATH)
+    videos = list(account.catalogue.videos)
+    return _videos_page(request, account.catalogue, videos, protect, USER_VIDEOS_PATH)
 
 
 @router.get("/" + channel_videos_path("{channel_id}"))
-def channel_videos(request: Request, channel_id: str, catalogue: Catalogue) -> JSONResponse:
+def channel_videos(request: Request, channel_id: str, account: Channels) -> JSONResponse:
+    catalogue = account.catalogue
     channel = _channel(catalogue, channel_id)
     protect = _protect(request, default=("public",))
     videos = catalogue.videos_of(channel.id)
@@ -161,27 +192,35 @@ def _videos_page(
 
 
 @router.get("/" + channel_details_path("{channel_id}"))
-def channel_details(request: Request, channel_id: str, catalogue: Catalogue) -> JSONResponse:
-    channel = _channel(catalogue, channel_id)
-    videos = catalogue.videos_of(channel.id)
-    item = {
+def channel_details(request: Request, channel_id: str, account: Channels) -> JSONResponse:
+    channel = _channel(account.catalogue, channel_id)
+    videos = account.catalogue.videos_of(channel.id)
+    viewers = account.viewers_now().get(channel.id, 0)
+    item: dict[str, Any] = {
         "id": str(channel.id),
         "title": channel.title,
         "description": channel.description,
         "tags": ["demo"],
         "url": f"{WEB_URL}/channel/{channel.id}",
-        "status": "live" if channel.is_always_on else "offair",
-        "tinyurl": f"https://ustre.am/{channel.id}",
-        "stats": {"viewer_total": sum(v.views for v in videos), "viewer": 0},
-        "owner": _OWNER,
-        "locks": [],
+        "status": "live" if viewers else "offair",
     }
+    last_broadcast = account.last_broadcast_at(channel.id)
+    if last_broadcast is not None:
+        item["last_broadcast_at"] = last_broadcast
+    item.update(
+        {
+            "tinyurl": f"https://ustre.am/{channel.id}",
+            "stats": {"viewer_total": sum(v.views for v in videos), "viewer": viewers},
+            "owner": _OWNER,
+            "locks": [],
+        }
+    )
     return JSONResponse({"channel": item})
 
 
 @router.get("/" + video_details_path("{video_id}"))
-def video_details(request: Request, video_id: str, catalogue: Catalogue) -> JSONResponse:
-    video = catalogue.video_by_id.get(_id(video_id)) if video_id.isdigit() else None
+def video_details(request: Request, video_id: str, account: Channels) -> JSONResponse:
+    video = account.catalogue.video_by_id.get(_id(video_id)) if video_id.isdigit() else None
     if video is None:
         raise ChannelApiError(404, "not_found", f"video {video_id} not found")
     item = _video_item(request, video)
@@ -196,12 +235,12 @@ def video_details(request: Request, video_id: str, catalogue: Catalogue) -> JSON
 _OWNER = {"id": "1234", "username": "demo-account", "picture": f"{WEB_URL}/images/owner.png"}
 
 
-def _channel_item(request: Request, channel: DemoChannel) -> dict[str, Any]:
+def _channel_item(request: Request, channel: DemoChannel, online: bool) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": str(channel.id),
         "title": channel.title,
         "url": f"{WEB_URL}/channel/{channel.id}",
-        "status": "online" if channel.is_always_on else "offline",
+        "status": "online" if online else "offline",
         "description": channel.description,
         "owner": _OWNER,
         "authority": {"reason": "own"},
@@ -209,6 +248,8 @@ def _channel_item(request: Request, channel: DemoChannel) -> dict[str, Any]:
     }
     if channel.is_default:
         item["default"] = True
+    if online:  # "Listed when the channel is online"
+        item["live_thumbnail"] = f"{WEB_URL}/images/channel-{channel.id}-live.jpg"
     return item
 
 
