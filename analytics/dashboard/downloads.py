@@ -24,7 +24,7 @@ import pandas as pd
 from analytics.api import Dimension, PeakGranularity
 from analytics.api.export import iso_strings
 from analytics.dashboard.periods import Period
-from analytics.dashboard.tables import wall_times
+from analytics.dashboard.tables import DIMENSION_LABELS, wall_times
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", " ")
 
@@ -169,3 +169,16 @@ def _cells(values: pd.Series, cell: Cell, zone: tzinfo | None) -> pd.Series:
     if zone is not None and isinstance(times.dtype, pd.DatetimeTZDtype):
         times = times.dt.tz_convert(zone)
     return wall_times(times).dt.strftime(_TIME_FORMATS[cell]).astype("str")
+
+
+def series_with_previous(series: pd.DataFrame, label: str, bucket: Dimension) -> pd.DataFrame:
+    """A series chart's data (time, value, previous_time, previous_value) for a spreadsheet:
+    "Day", the figure's `label` and the previous period's of both."""
+    when, cell = DIMENSION_LABELS[bucket], bucket_cell(bucket)
+    columns = [
+        Column("time", when, cell),
+        Column("value", label),
+        Column("previous_time", previous_period(when), cell),
+        Column("previous_value", previous_period(label)),
+    ]
+    return spreadsheet(series, columns)

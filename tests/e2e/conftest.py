@@ -8,14 +8,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from analytics.api import AnalyticsClient
-from analytics.demo import DemoServer
+from analytics.demo import DemoServer, DemoSettings, start_demo_server
 from tests.support.browser import (  # noqa: F401 (chromium_browser: the browser fixture)
     FAILURES,
     PageErrors,
@@ -39,6 +39,15 @@ TZ = "Europe/Berlin"
 LOGS = REPO_ROOT / "test-artifacts" / "logs"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_settings_factory: Callable[..., DemoSettings]) -> Iterator[DemoServer]:
+    """The browser suite's own demo API (test-sized like the shared one, which the other suites
+    have used for minutes before this one starts): the browser tests start from a fresh one."""
+    server = start_demo_server(demo_settings_factory())
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

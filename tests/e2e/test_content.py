@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from analytics.api import AnalyticsClient, PeakGranularity, PeakSummaryQuery, ViewerSecondsQuery
 from tests.support.browser import (
     assert_no_error_shown,
+    assert_no_id_labels,
     download,
     metric_tiles,
     open_signed_in,
@@ -59,6 +60,7 @@ def test_content_ranks_contents_by_title(
     for row in rows:
         assert row["title"] in shown
     assert not re.search(r"\b(Channel|Video) [0-9]{5,}\b", shown)
+    assert_no_id_labels(page)
     save_screenshot(page, "content")
 
 
@@ -106,6 +108,7 @@ def test_a_videos_retention_curve_and_a_channels_peak_minute(
     expect(page.get_by_text(re.compile(r"^Based on [0-9,]+ views"))).to_be_visible()
     assert "Peak minute" not in metric_tiles(page)  # no live card for a video
     assert_no_error_shown(page)
+    assert_no_id_labels(page)
     save_screenshot(page, "content-retention")
 
     channel = top_by_watch_time(api, fixed_range, "live")
@@ -123,4 +126,5 @@ def test_a_videos_retention_curve_and_a_channels_peak_minute(
     minutes = page.get_by_test_id("stPlotlyChart").filter(has_text="Peak ")
     expect(minutes.first).to_contain_text(f"{minute:%H:%M}")
     assert_no_error_shown(page)
+    assert_no_id_labels(page)
     save_screenshot(page, "content-live")

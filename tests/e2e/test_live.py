@@ -19,6 +19,7 @@ from tests.e2e.conftest import LOGS, TZ
 from tests.support.browser import (
     PageErrors,
     assert_no_error_shown,
+    assert_no_id_labels,
     assert_no_traceback,
     metric_tiles,
     new_context,
@@ -88,6 +89,7 @@ def test_live_now_shows_a_channel_on_air_and_refreshes_by_itself(
         wait_until_settled(page)
         assert_no_error_shown(page)
         assert_no_traceback(page)
+        assert_no_id_labels(page)
         assert not errors.messages, errors.messages
         save_screenshot(page, "live")
     finally:

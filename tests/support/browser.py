@@ -42,6 +42,8 @@ NO_SAVE_PICKER = (
     "window.showSaveFilePicker = () => Promise.reject(new Error('no file picker in tests'));"
 )
 SETTLE_TIMEOUT_MS = 90_000
+# After signing in, an app's first page may be its first page at all (cold modules and caches).
+FIRST_PAGE_TIMEOUT_MS = 180_000
 ELSEWHERE = re.compile(r"^https?://(?!(127\.0\.0\.1|localhost)[:/])")
 
 
@@ -113,7 +115,28 @@ def wait_until_settled(page: Page, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
         elif now - quiet_since >= 0.6:
             return
         page.wait_for_timeout(100)
-    raise TimeoutError(f"the app was still busy after {timeout_ms / 1000:.0f} s at {page.url}")
+    state = page.evaluate(_BUSY_STATE_JS)
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(FAILURES / f"still-busy-{int(time.time())}.png"), full_page=True)
+    raise TimeoutError(
+        f"the app was still busy after {timeout_ms / 1000:.0f} s at {page.url}: {state}"
+    )
+
+
+# What kept a page busy (for the message of a timeout): the run, the connection, and what is
+# still stale, spinning or a placeholder.
+_BUSY_STATE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const texts = (selector) => Array.from(document.querySelectorAll(selector))
+    .map((e) => (e.innerText || e.getAttribute('data-testid') || '').slice(0, 80));
+  return JSON.stringify({
+    script: app && app.getAttribute('data-test-script-state'),
+    connection: app && app.getAttribute('data-test-connection-state'),
+    stale: texts('[data-stale="true"]').slice(0, 5),
+    spinners: texts('[data-testid="stSpinner"]'),
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+  });
+}"""
 
 
 # --- signing in --------------------------------------------------------------------------------
@@ -131,7 +154,7 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    wait_until_settled(page)
+    wait_until_settled(page, FIRST_PAGE_TIMEOUT_MS)
 
 
 def open_as(page: Page, url: str, username: str, password: str) -> None:

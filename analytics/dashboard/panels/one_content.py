@@ -35,7 +35,13 @@ from analytics.api import (
 )
 from analytics.dashboard import charts, retention, tables
 from analytics.dashboard.context import PageContext
-from analytics.dashboard.downloads import Cell, Column, bucket_cell, previous_period, spreadsheet
+from analytics.dashboard.downloads import (
+    Cell,
+    Column,
+    previous_period,
+    series_with_previous,
+    spreadsheet,
+)
 from analytics.dashboard.filters import write_params
 from analytics.dashboard.panels.common import NO_WATCH_TIME, average_view
 from analytics.dashboard.peak_granularity import TIME_FORMATS, default_for
@@ -371,17 +377,6 @@ def _watch_minutes(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _series_csv(series: pd.DataFrame, label: str, bucket: Dimension) -> pd.DataFrame:
-    when, cell = DIMENSION_LABELS[bucket], bucket_cell(bucket)
-    columns = [
-        Column("time", when, cell),
-        Column("value", label),
-        Column("previous_time", previous_period(when), cell),
-        Column("previous_value", previous_period(label)),
-    ]
-    return spreadsheet(series, columns)
-
-
 def over_time(context: PageContext, content: Chosen, batch: Batch) -> None:
     """Views and watch time per hour, day or month (as the Overview buckets the period), the
     previous period dashed."""
@@ -431,7 +426,7 @@ def _series_panel(
         f"one-content-{name}",
     )
     download(
-        _series_csv(series, label, bucket),
+        series_with_previous(series, label, bucket),
         page=PAGE,
         what=f"{content.content_id}-{name}",
         period=context.period,

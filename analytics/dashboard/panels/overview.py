@@ -11,14 +11,13 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from analytics.api import ContentType, Dimension, Metric, Result
+from analytics.api import ContentType, Metric, Result
 from analytics.dashboard import charts, tables
 from analytics.dashboard.context import PageContext
 from analytics.dashboard.downloads import (
     Cell,
     Column,
-    bucket_cell,
-    previous_period,
+    series_with_previous,
     spreadsheet,
 )
 from analytics.dashboard.panels.common import (
@@ -215,23 +214,11 @@ def over_time(context: PageContext, batch: Batch) -> None:
                 fetched=fetched_at(current, previous),
             )
             download(
-                series_for_csv(series, metric, bucket),
+                series_with_previous(series, METRIC_LABELS[metric], bucket),
                 page=PAGE,
                 what=metric.value,
                 period=context.period,
             )
-
-
-def series_for_csv(series: pd.DataFrame, metric: Metric, bucket: Dimension) -> pd.DataFrame:
-    """The chart's data for a spreadsheet: Day, Total views and the previous period's."""
-    when, label, cell = DIMENSION_LABELS[bucket], METRIC_LABELS[metric], bucket_cell(bucket)
-    columns = [
-        Column("time", when, cell),
-        Column("value", label),
-        Column("previous_time", previous_period(when), cell),
-        Column("previous_value", previous_period(label)),
-    ]
-    return spreadsheet(series, columns)
 
 
 def live_vs_recorded(context: PageContext, batch: Batch) -> None:
