@@ -16,6 +16,7 @@ import streamlit as st
 from analytics.api import AnalyticsClient, Catalogue
 from analytics.dashboard.filters import ReportFilters
 from analytics.dashboard.periods import Period, compare_label
+from analytics.dashboard.service import wait_for_titles
 from analytics.dashboard.share import share_bar
 from analytics.dashboard.users import UserRecord
 
@@ -47,7 +48,7 @@ class PageContext:
     def catalogue(self) -> Catalogue:
         """The account's channels and videos with their titles (the client keeps it for hours;
         empty, with the reason, when the Channel API cannot be used)."""
-        return self.titles.result() if self.titles is not None else self.client.catalogue()
+        return wait_for_titles(self.titles) if self.titles is not None else self.client.catalogue()
 
     @property
     def compare_label(self) -> str:

@@ -32,6 +32,7 @@ from analytics.dashboard.periods import (
     week_start_from,
     zone,
 )
+from analytics.dashboard.service import wait_for_titles
 from analytics.dashboard.text import plain
 
 # URL parameter names of the global filters.
@@ -423,7 +424,7 @@ def sidebar_filters(
     )
     content_ids: tuple[int, ...] = ()
     channel_id, channel_video_ids = None, ()
-    catalogue = titles.result() if content_type is not None and titles is not None else None
+    catalogue = wait_for_titles(titles) if content_type is not None and titles is not None else None
     if content_type is not None and catalogue is not None and catalogue.available:
         if content_type is ContentType.RECORDED:
             channel_id, channel_video_ids = _channel_picker(sidebar, catalogue)

@@ -19,6 +19,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from analytics.api import (
     AnalyticsClient,
     ApiError,
+    Catalogue,
     MetricQuery,
     PeakQuery,
     PeakSummaryQuery,
@@ -54,6 +56,12 @@ CACHE_MAX_ENTRIES = 2_000
 MAX_WORKERS = 16  # request slots of the process, shared fairly among the sessions
 QUERY_LOG = "service_query_log"  # session-state key: the calls of the latest runs (tests, debug)
 GENERIC_ERROR = "Something went wrong while loading this panel. The error has been logged."
+# How long a page waits for the catalogue of titles before it shows ids (and says why).
+TITLES_WAIT_SECONDS = 20.0
+SLOW_TITLES = (
+    "Titles are missing: the Channel API has not answered within "
+    f"{TITLES_WAIT_SECONDS:.0f} s; they show once it has (ids meanwhile)"
+)
 
 
 @dataclass(frozen=True)
@@ -405,6 +413,23 @@ def _fetch_missing(
         for query_key, future in led.values():
             cache.release(account, query_key, future)
     return answers
+
+
+def wait_for_titles(titles: Future[Catalogue]) -> Catalogue:
+    """The catalogue read beside the page's calls, waited for the way the calls are: asking
+    Streamlit every quarter of a second whether the run should stop (a rerun or another page
+    must not wait for the Channel API), and for at most TITLES_WAIT_SECONDS, after which the
+    page shows ids and says why (the read goes on; a later run gets the titles)."""
+    run = _current_run()
+    deadline = time.monotonic() + TITLES_WAIT_SECONDS
+    while True:
+        try:
+            return titles.result(timeout=0.25)
+        except FutureTimeout:
+            run.check()
+            if time.monotonic() >= deadline:
+                log.warning("The catalogue of titles took more than %.0f s", TITLES_WAIT_SECONDS)
+                return Catalogue.unavailable(SLOW_TITLES)
 
 
 def live_seconds_left(client: AnalyticsClient) -> float:

@@ -5,6 +5,7 @@ month for long ranges, and records the API sends incomplete."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -247,3 +248,32 @@ def test_a_channel_scopes_the_video_picker_and_the_figures_to_its_videos(
     filters = at.session_state["dashboard_context"].filters
     assert (filters.channel_id, filters.scope_ids) == (None, ())
     assert "channel" not in at.query_params
+
+
+def test_a_channel_api_that_does_not_answer_holds_no_page_up(
+    point_app_at, start_demo, app, monkeypatch
+):
+    """The page waits TITLES_WAIT_SECONDS for the titles, then shows ids and says why."""
+    from analytics.api import AnalyticsClient
+    from analytics.dashboard import service
+
+    answer = threading.Event()
+    asked = AnalyticsClient.catalogue
+
+    def hanging(self, *, refresh: bool = False):
+        answer.wait(60)  # a Channel API that takes its time
+        return asked(self, refresh=refresh)
+
+    monkeypatch.setattr(AnalyticsClient, "catalogue", hanging)
+    monkeypatch.setattr(service, "TITLES_WAIT_SECONDS", 1.0)
+    point_app_at(start_demo())
+    try:
+        at = open_page(app(params={"range": "last-7-days"}), PEAKS)
+        assert not at.exception
+        assert not at.error
+        per_content = at.dataframe[0].value
+        assert all(ID_LABEL.match(label) for label in per_content["content"])
+        notes = [text for text in texts(at.caption) if "has not answered" in text]
+        assert len(notes) == 1
+    finally:
+        answer.set()

@@ -14,11 +14,30 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """A `streamlit run` the tests started, and where its output goes."""
+
+    process: subprocess.Popen
+    log_path: Path
+
+
+# `streamlit` whose threads' stacks go to its output on SIGUSR1 (tests/support/diagnostics.py).
+STREAMLIT_WITH_STACK_DUMPS = (
+    "import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+    "from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; main()"
+)
+
+# The apps running now, by origin (http://127.0.0.1:PORT), for tests/support/diagnostics.py.
+RUNNING_APPS: dict[str, RunningApp] = {}
 
 
 def in_ci() -> bool:
@@ -96,16 +115,19 @@ def streamlit_app(
     environ = {name: value for name, value in environ.items() if value is not None}
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
+        [sys.executable, "-c", STREAMLIT_WITH_STACK_DUMPS, "run", "app.py",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=cwd, env=environ,
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    RUNNING_APPS[url] = RunningApp(process, log_path)
     try:
         wait_for_port(port, process, timeout=90)
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
+        del RUNNING_APPS[url]
         stop_process(process)
         log.close()

@@ -84,7 +84,7 @@ def chosen(context: PageContext) -> Chosen | None:
     if not text:
         return None
     text = text.strip()
-    catalogue = context.client.catalogue()
+    catalogue = context.catalogue()
     ident = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
     known = [catalogue.get(kind, ident) for kind in ContentType] if ident is not None else []
     found = [content for content in known if content is not None]
