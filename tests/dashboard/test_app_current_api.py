@@ -182,11 +182,16 @@ def test_without_the_channel_api_contents_keep_their_ids_and_the_page_says_why(
     server = start_demo(channel_api="refuse")
     point_app_at(server)
     at = open_page(app(params={"range": "last-7-days"}), PEAKS)
+    assert_ids_with_one_note(at, "refused")
+
+
+def assert_ids_with_one_note(at, words: str) -> None:
+    """The page works, names contents by id, and says why in one note holding `words`."""
     assert not at.exception
     assert not at.error
     per_content = at.dataframe[0].value
     assert all(ID_LABEL.match(label) for label in per_content["content"])
-    notes = [text for text in texts(at.caption) if "refused" in text]
+    notes = [text for text in texts(at.caption) if words in text]
     assert len(notes) == 1
 
 
@@ -269,11 +274,6 @@ def test_a_channel_api_that_does_not_answer_holds_no_page_up(
     point_app_at(start_demo())
     try:
         at = open_page(app(params={"range": "last-7-days"}), PEAKS)
-        assert not at.exception
-        assert not at.error
-        per_content = at.dataframe[0].value
-        assert all(ID_LABEL.match(label) for label in per_content["content"])
-        notes = [text for text in texts(at.caption) if "has not answered" in text]
-        assert len(notes) == 1
+        assert_ids_with_one_note(at, "has not answered")
     finally:
         answer.set()
