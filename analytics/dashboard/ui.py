@@ -187,24 +187,13 @@ def chart(
     what: str | None = None,
     fetched: datetime | None = None,
     period: Period | None = None,
+    world_map: bool = False,
 ) -> None:
-    """A chart, and under it a "PNG" download of it for a slide (see `png_download`)."""
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG, width="stretch")
-    png_download(figure, key, title=title, what=what, fetched=fetched, period=period)
-
-
-def map_chart(
-    figure: go.Figure,
-    key: str,
-    *,
-    title: str | None = None,
-    what: str | None = None,
-    fetched: datetime | None = None,
-) -> None:
-    """A geo chart whose world outline comes from this app (static/topojson), not Plotly's CDN."""
-    config = {**CHART_CONFIG, "topojsonURL": MAP_DATA_URL}
+    """A chart, and under it a "PNG" download of it for a slide (see `png_download`). A
+    `world_map` draws its outline from this app (static/topojson), not from Plotly's CDN."""
+    config = {**CHART_CONFIG, "topojsonURL": MAP_DATA_URL} if world_map else CHART_CONFIG
     st.plotly_chart(figure, key=key, config=config, width="stretch")
-    png_download(figure, key, title=title, what=what, fetched=fetched)
+    png_download(figure, key, title=title, what=what, fetched=fetched, period=period)
 
 
 def png_download(

@@ -35,7 +35,6 @@ from analytics.dashboard.ui import (
     download,
     empty_state,
     fetched_at,
-    map_chart,
     period_names,
     show_error,
     time_column,
@@ -269,12 +268,13 @@ def _category_breakdown(
     if choice.dimension in MAPPED:
         table = tables.with_countries(table)
         unknown = int(table["iso_alpha3"].isna().sum())
-        map_chart(
+        chart(
             charts.choropleth(table, value_label=label),
             key="breakdown-map",
             title=f"{label} by {category.lower()}",
             what=choice.what,
             fetched=fetched_at(batch),
+            world_map=True,
         )
         if unknown:
             st.caption(f"{unknown} location(s) without a known country are in the table only.")
