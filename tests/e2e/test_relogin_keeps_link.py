@@ -71,6 +71,11 @@ def assert_the_links_view(page: Page) -> None:
     assert_no_error_shown(page)
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known race, open: after a logout and a new sign-in the sidebar sometimes shows its "
+    "first options while the URL and the figures follow the link (docs/testing.md)",
+)
 def test_logging_out_and_in_again_keeps_the_links_filters(page: Page, app_url: str) -> None:
     open_as(page, link(app_url), ACCOUNT.username, ACCOUNT.password)
     assert_the_links_view(page)
